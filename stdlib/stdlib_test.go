@@ -1,0 +1,143 @@
+package stdlib_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/s3lua/s3lua/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func newState(t *testing.T, opts stdlib.Options) *lua.LState {
+	t.Helper()
+	L := lua.NewState()
+	t.Cleanup(L.Close)
+	if err := stdlib.PreloadWith(L, opts); err != nil {
+		t.Fatal(err)
+	}
+	return L
+}
+
+// eval runs chunk, which must return one string.
+func eval(t *testing.T, L *lua.LState, chunk string) string {
+	t.Helper()
+	if err := L.DoString(chunk); err != nil {
+		t.Fatalf("%s: %v", chunk, err)
+	}
+	v := L.Get(-1)
+	L.Pop(1)
+	return v.String()
+}
+
+func TestPrettyGolden(t *testing.T) {
+	tests := []struct{ name, value string }{
+		{"nested", `{ name = "bucket", size = 13, tags = { "a", "b" }, owner = { id = "x", display_name = "me" } }`},
+		{"mixed_keys", `{ 10, 20, 30, z = true, a = false, [1.5] = "f", [-1] = "neg", ["with space"] = 1, ["end"] = 2 }`},
+		{"long_array", `(function() local t = {} for i = 1, 120 do t[i] = i * i end return t end)()`},
+		{"cycle", `(function() local t = { name = "loop" } t.self = t t.list = { t } return t end)()`},
+		{"strings", `{ "plain", "tab\tnewline\n", 'quote " and \\', "\0\1\127", "héllo" }`},
+		{"error_table", `{ status = 404, code = "NoSuchKey", message = "The specified key does not exist.", request_id = "17A2B", method = "GET", bucket = "b", key = "path/to/file" }`},
+		{"deep", `(function() local t = { leaf = true } for i = 1, 14 do t = { level = 15 - i, child = t } end return t end)()`},
+		{"scalars", `{ 1, -2, 3.25, 1e300, 0/0, math.huge, -math.huge, true, false }`},
+		{"empty", `{ {}, { {} } }`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			L := newState(t, stdlib.Options{})
+			got := eval(t, L, `return require("pretty").format(`+tt.value+`)`) + "\n"
+			golden := filepath.Join("testdata", "pretty_"+tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./stdlib -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("pretty.format(%s) =\n%s\nwant\n%s", tt.value, got, want)
+			}
+		})
+	}
+}
+
+func TestPrettyOptionsAndBytes(t *testing.T) {
+	tests := []struct{ name, chunk, want string }{
+		{"max_items", `return pretty.format({1, 2, 3, 4, 5}, { max_items = 2 })`, `{ 1, 2, ... (3 more) }`},
+		{"max_depth", `return pretty.format({ a = { b = {} } }, { max_depth = 1 })`, `{ a = {...} }`},
+		{"scalar_string", `return pretty.format("x\ny")`, `"x\ny"`},
+		{"nil", `return pretty.format(nil)`, `nil`},
+		{"bytes_small", `return pretty.bytes(999)`, `999 B`},
+		{"bytes_kib", `return pretty.bytes(1536)`, `1.5 KiB`},
+		{"bytes_gib", `return pretty.bytes(3 * 1024 ^ 3)`, `3.0 GiB`},
+		{"bad_opts", `local ok, err = pcall(pretty.format, 1, 2) return err`, `bad argument #2 to 'format' (table expected, got number)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			L := newState(t, stdlib.Options{})
+			got := eval(t, L, "local pretty = require 'pretty' "+tt.chunk)
+			if !strings.HasSuffix(got, tt.want) {
+				t.Errorf("%s = %q, want %q", tt.chunk, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFS(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite := func(rel, data string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustWrite("b.txt", "Hello, world.")
+	mustWrite("a/z.txt", "")
+	mustWrite("a/b/c.txt", "abc")
+	L := newState(t, stdlib.Options{})
+	L.SetGlobal("dir", lua.LString(dir))
+	got := eval(t, L, `
+		local fs = require "fs"
+		local out = {}
+		for _, f in ipairs(fs.walk(dir)) do out[#out + 1] = f.rel .. ":" .. f.size end
+		out[#out + 1] = fs.md5(fs.join(dir, "b.txt"))
+		out[#out + 1] = tostring(fs.stat(dir).is_dir)
+		local st, msg = fs.stat(fs.join(dir, "missing"))
+		out[#out + 1] = tostring(st) .. " " .. tostring(msg ~= nil)
+		return table.concat(out, " ")`)
+	want := "a/b/c.txt:3 a/z.txt:0 b.txt:13 080aef839b95facf73ec599375e92d47 true nil true"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestFSRoot(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "in.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	L := newState(t, stdlib.Options{Root: root})
+	L.SetGlobal("outside", lua.LString(outside))
+	tests := []struct{ name, chunk, want string }{
+		{"inside_relative", `return tostring(#require("fs").walk("."))`, "1"},
+		{"outside_walk", `local ok, err = pcall(require("fs").walk, outside) return err`, "outside the allowed root"},
+		{"dotdot_md5", `local ok, err = pcall(require("fs").md5, "../x") return err`, "outside the allowed root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := eval(t, L, tt.chunk); !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}
