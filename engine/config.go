@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// Defaults of Config, as the reference's parameters (except Scheme, which
+// the reference defaulted to plain http).
+const (
+	DefaultHost     = "s3.amazonaws.com"
+	DefaultRegion   = "us-east-1"
+	DefaultScheme   = "https"
+	DefaultMaxTries = 5
+	DefaultWorkers  = 4
+)
+
+// Chunk lengths of aws-chunked uploads. The exported ChunkLenMinimum and
+// ChunkLenDefault (multipart.go) have the same values.
+const chunkLenMin, chunkLenDefault = 8 << 10, 64 << 10
+
+// Config is the client's configuration. The zero value of every field means
+// its default; New fills them in and Client.Config returns the result.
+type Config struct {
+	Host        string                   // "s3.amazonaws.com"; may carry ":port"
+	Region      string                   // "us-east-1"
+	Scheme      string                   // "https" (the reference defaulted to http); "http" allowed
+	PathStyle   bool                     // forced on for IP literals, localhost and non-DNS bucket names
+	MaxTries    int                      // total attempts; 1 = no retry; default 5
+	ChunkLen    int                      // aws-chunked chunk length; default 64 KiB, at least 8 KiB
+	PartSize    int64                    // multipart part size; 0 = computed from the file size
+	Workers     int                      // multipart and LlStar workers; default 4
+	HTTPClient  *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
+	MIMEType    func(path string) string // nil = engine.MIMEType
+	Credentials CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
+}
+
+// withDefaults fills zero fields and validates the rest.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Host == "" {
+		cfg.Host = DefaultHost
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Scheme == "" {
+		cfg.Scheme = DefaultScheme
+	}
+	cfg.Scheme = strings.ToLower(cfg.Scheme)
+	if cfg.MaxTries == 0 {
+		cfg.MaxTries = DefaultMaxTries
+	}
+	if cfg.ChunkLen == 0 {
+		cfg.ChunkLen = chunkLenDefault
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	switch {
+	case cfg.Scheme != "http" && cfg.Scheme != "https":
+		return cfg, fmt.Errorf("engine.New: Scheme %q: want \"http\" or \"https\"", cfg.Scheme)
+	case strings.Contains(cfg.Host, "/") || strings.ContainsAny(cfg.Host, " \t\r\n?#@"):
+		return cfg, fmt.Errorf("engine.New: Host %q: want a host name with an optional \":port\", not a URL", cfg.Host)
+	case cfg.MaxTries < 1:
+		return cfg, fmt.Errorf("engine.New: MaxTries %d: want at least 1 (1 means no retry)", cfg.MaxTries)
+	case cfg.ChunkLen < chunkLenMin:
+		return cfg, fmt.Errorf("engine.New: ChunkLen %d: want at least %d", cfg.ChunkLen, chunkLenMin)
+	case cfg.PartSize < 0:
+		return cfg, fmt.Errorf("engine.New: PartSize %d: want 0 (computed) or at least 5 MiB", cfg.PartSize)
+	case cfg.Workers < 1:
+		return cfg, fmt.Errorf("engine.New: Workers %d: want at least 1", cfg.Workers)
+	}
+	if _, port, err := net.SplitHostPort(cfg.Host); err == nil && port == "" {
+		return cfg, fmt.Errorf("engine.New: Host %q: empty port", cfg.Host)
+	}
+	return cfg, nil
+}
+
+// hostname is the host without its port.
+func (cfg *Config) hostname() string {
+	if h, _, err := net.SplitHostPort(cfg.Host); err == nil {
+		return h
+	}
+	return strings.Trim(cfg.Host, "[]")
+}
+
+// usePathStyle decides the addressing style for one bucket: path style when
+// configured, for IP-literal and localhost endpoints, for names that are not
+// DNS-compatible, and for dotted names over https (a dotted virtual host
+// does not match the *.s3.amazonaws.com certificate).
+func (cfg *Config) usePathStyle(bucket string) bool {
+	if cfg.PathStyle || bucket == "" {
+		return true
+	}
+	h := strings.ToLower(cfg.hostname())
+	if net.ParseIP(h) != nil || h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if !ValidBucketName(bucket, true) {
+		return true
+	}
+	return cfg.Scheme == "https" && strings.Contains(bucket, ".")
+}
