@@ -1,7 +1,13 @@
 package engine
 
 import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -76,4 +82,133 @@ func looksLikeIPv4(name string) bool {
 		}
 	}
 	return true
+}
+
+// createBucketConfiguration is the body of CreateBucket with a location.
+type createBucketConfiguration struct {
+	XMLName            xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CreateBucketConfiguration"`
+	LocationConstraint string   `xml:"LocationConstraint"`
+}
+
+// CreateBucket creates bucket. location "" (or "us-east-1", which AWS
+// refuses as a constraint) creates it in the region of the endpoint;
+// anything else is sent as the LocationConstraint. Creating a bucket you
+// already own succeeds (BucketAlreadyOwnedByYou is not an error), as the
+// reference documents.
+func (c *Client) CreateBucket(ctx context.Context, bucket, location string) error {
+	if err := checkBucketArg("CreateBucket", bucket); err != nil {
+		return err
+	}
+	r := &request{method: http.MethodPut, bucket: bucket, expectContinue: true}
+	if location != "" && location != "us-east-1" {
+		body, err := xmlBody(createBucketConfiguration{LocationConstraint: location})
+		if err != nil {
+			return fmt.Errorf("engine.CreateBucket: %w", err)
+		}
+		r.body = body
+		r.header = http.Header{"Content-Type": {"application/xml"}, "Content-Md5": {contentMD5(body)}}
+	}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		var re *ResponseError
+		if errors.As(err, &re) && re.Code == "BucketAlreadyOwnedByYou" {
+			return nil
+		}
+		return err
+	}
+	drainClose(resp.Body)
+	return nil
+}
+
+// DeleteBucket deletes bucket, which must be empty. Deleting a bucket that
+// does not exist succeeds (NoSuchBucket is not an error), as the reference
+// documents.
+func (c *Client) DeleteBucket(ctx context.Context, bucket string) error {
+	if err := checkBucketArg("DeleteBucket", bucket); err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, &request{method: http.MethodDelete, bucket: bucket})
+	if err != nil {
+		var re *ResponseError
+		if errors.As(err, &re) && re.Code == "NoSuchBucket" {
+			return nil
+		}
+		return err
+	}
+	drainClose(resp.Body)
+	return nil
+}
+
+type listAllMyBucketsResult struct {
+	Buckets []struct {
+		Name string `xml:"Name"`
+	} `xml:"Buckets>Bucket"`
+	ContinuationToken string `xml:"ContinuationToken"`
+}
+
+// ListBuckets returns the names of the buckets the credentials own, in the
+// server's order (by name on S3).
+func (c *Client) ListBuckets(ctx context.Context) ([]string, error) {
+	var names []string
+	token := ""
+	for {
+		r := &request{method: http.MethodGet}
+		if token != "" {
+			r.query = url.Values{"continuation-token": {token}}
+		}
+		resp, err := c.do(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		var res listAllMyBucketsResult
+		if err := decodeXMLResponse(r, resp, &res); err != nil {
+			return nil, err
+		}
+		for _, b := range res.Buckets {
+			names = append(names, b.Name)
+		}
+		if res.ContinuationToken == "" || res.ContinuationToken == token {
+			return names, nil
+		}
+		token = res.ContinuationToken
+	}
+}
+
+// BucketLocation returns the region of bucket (GET ?location, always path
+// style, as the reference). An empty LocationConstraint, which S3 sends for
+// us-east-1, gives def; the legacy "EU" gives "eu-west-1".
+func (c *Client) BucketLocation(ctx context.Context, bucket, def string) (string, error) {
+	if err := checkBucketArg("BucketLocation", bucket); err != nil {
+		return "", err
+	}
+	r := &request{method: http.MethodGet, bucket: bucket, query: url.Values{"location": {""}}, pathStyle: true}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	var loc struct {
+		Value string `xml:",chardata"`
+	}
+	if err := decodeXMLResponse(r, resp, &loc); err != nil {
+		return "", err
+	}
+	switch v := strings.TrimSpace(loc.Value); v {
+	case "":
+		return def, nil
+	case "EU":
+		return "eu-west-1", nil
+	default:
+		return v, nil
+	}
+}
+
+// checkBucketArg refuses an empty bucket or one containing '/'.
+func checkBucketArg(fn, bucket string) error {
+	if bucket == "" {
+		return argError(fn, "empty bucket name")
+	}
+	if strings.Contains(bucket, "/") {
+		return argError(fn, "bucket %q: a bucket name has no '/'", bucket)
+	}
+	return nil
 }

@@ -77,6 +77,7 @@ type request struct {
 	expectContinue bool
 	okStatus       []int // extra statuses that are not errors, e.g. 304
 	checkBody      bool  // detect "200 OK with an <Error> body"
+	pathStyle      bool  // force path-style addressing (GetBucketLocation)
 }
 
 // streamSpec is an aws-chunked upload body for request.stream.
@@ -160,7 +161,7 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 	if err != nil {
 		return nil, false, fail(err)
 	}
-	req.URL = c.endpoint(r.bucket, r.key)
+	req.URL = c.endpoint(r.bucket, r.key, r.pathStyle)
 	req.URL.RawQuery = signature.EncodeQuery(r.query)
 	req.Host = req.URL.Host
 	req.Header = r.header.Clone()
@@ -266,11 +267,11 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 
 // endpoint is the URL of bucket/key with the key in plain text in Path
 // (the signer sets RawPath); bucket "" is the service.
-func (c *Client) endpoint(bucket, key string) *url.URL {
+func (c *Client) endpoint(bucket, key string, pathStyle bool) *url.URL {
 	u := &url.URL{Scheme: c.cfg.Scheme, Host: c.cfg.Host, Path: "/"}
 	switch {
 	case bucket == "":
-	case c.cfg.usePathStyle(bucket):
+	case pathStyle || c.cfg.usePathStyle(bucket):
 		u.Path = "/" + bucket
 		if key != "" {
 			u.Path += "/" + key

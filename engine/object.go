@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/s3lua/s3lua/signature"
+)
+
+// Head returns the headers of bp's object (HEAD), e.g. Content-Length,
+// Content-Type, ETag, Last-Modified and X-Amz-Meta-*. h adds request
+// headers such as If-Match or Range. "bucket/" heads the bucket. A missing
+// object is a *ResponseError with Code "NoSuchKey" (HEAD answers carry no
+// body, so the code comes from the status).
+func (c *Client) Head(ctx context.Context, bp string, h http.Header) (http.Header, error) {
+	bucket, key, err := SplitBucketPath(bp)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key, header: h})
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp.Header, nil
+}
+
+// Delete deletes bp's object and returns the response headers. S3 answers
+// 204 whether or not the key existed.
+func (c *Client) Delete(ctx context.Context, bp string) (http.Header, error) {
+	bucket, key, err := SplitBucketPath(bp)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, argError("Delete", "%q names a bucket, not an object (use DeleteBucket)", bp)
+	}
+	resp, err := c.do(ctx, &request{method: http.MethodDelete, bucket: bucket, key: key})
+	if err != nil {
+		return nil, err
+	}
+	drainClose(resp.Body)
+	return resp.Header, nil
+}
+
+// MaxDeleteKeys is the most keys one DeleteMultiple call accepts, S3's limit.
+const MaxDeleteKeys = 1000
+
+type deleteRequest struct {
+	XMLName xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Delete"`
+	Quiet   bool           `xml:"Quiet"`
+	Objects []deleteObject `xml:"Object"`
+}
+
+type deleteObject struct {
+	Key string `xml:"Key"`
+}
+
+type deleteResult struct {
+	Deleted []struct {
+		Key string `xml:"Key"`
+	} `xml:"Deleted"`
+	Errors []struct {
+		Key     string `xml:"Key"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	} `xml:"Error"`
+}
+
+// DeleteMultiple deletes up to 1000 keys of bucket in one request and
+// returns the keys deleted. Keys S3 could not delete are reported in a
+// *DeleteError with S3's code for each, beside the deleted list; they are
+// not retried (a whole-request failure such as a 503 is retried as usual).
+// More than 1000 keys is an error before any request; no keys makes no
+// request. bucket may be written "bucket" or "bucket/".
+func (c *Client) DeleteMultiple(ctx context.Context, bucket string, keys []string) (deleted []string, err error) {
+	bucket = strings.TrimSuffix(bucket, "/")
+	if err := checkBucketArg("DeleteMultiple", bucket); err != nil {
+		return nil, err
+	}
+	if len(keys) > MaxDeleteKeys {
+		return nil, argError("DeleteMultiple", "cannot delete more than %d keys at a time (got %d)", MaxDeleteKeys, len(keys))
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	doc := deleteRequest{Objects: make([]deleteObject, len(keys))}
+	for i, k := range keys {
+		if k == "" {
+			return nil, argError("DeleteMultiple", "key #%d is empty", i+1)
+		}
+		doc.Objects[i].Key = k
+	}
+	body, err := xmlBody(doc)
+	if err != nil {
+		return nil, fmt.Errorf("engine.DeleteMultiple: %w", err)
+	}
+	r := &request{method: http.MethodPost, bucket: bucket, query: url.Values{"delete": {""}}, body: body,
+		header: http.Header{"Content-Md5": {contentMD5(body)}, "Content-Type": {"application/xml"}}}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var res deleteResult
+	if err := decodeXMLResponse(r, resp, &res); err != nil {
+		return nil, err
+	}
+	for _, d := range res.Deleted {
+		deleted = append(deleted, d.Key)
+	}
+	if len(res.Errors) > 0 {
+		de := &DeleteError{}
+		for _, e := range res.Errors {
+			de.Errors = append(de.Errors, KeyError{Key: e.Key, Code: e.Code, Message: e.Message})
+		}
+		return deleted, de
+	}
+	return deleted, nil
+}
+
+// Copy copies the object from ("bucket/key") to to ("bucket/key") on the
+// server, without downloading it, and returns the final response's
+// headers. h is passed through: for example X-Amz-Metadata-Directive:
+// REPLACE with new X-Amz-Meta-* and Content-Type headers, or
+// X-Amz-Copy-Source-If-Match. The source key is percent-encoded in
+// X-Amz-Copy-Source. A "200 OK" whose body is an <Error> (S3 reports
+// failures of long copies that way) is an error and is retried.
+func (c *Client) Copy(ctx context.Context, from, to string, h http.Header) (http.Header, error) {
+	srcBucket, srcKey, err := SplitBucketPath(from)
+	if err != nil {
+		return nil, err
+	}
+	bucket, key, err := SplitBucketPath(to)
+	if err != nil {
+		return nil, err
+	}
+	if srcKey == "" || key == "" {
+		return nil, argError("Copy", "from %q to %q: both must name objects (bucket/key)", from, to)
+	}
+	hdr := h.Clone()
+	if hdr == nil {
+		hdr = http.Header{}
+	}
+	hdr.Set("X-Amz-Copy-Source", "/"+srcBucket+"/"+signature.EscapePath(srcKey))
+	resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: hdr, checkBody: true})
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp.Header, nil
+}
