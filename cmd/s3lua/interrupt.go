@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// exitInterrupted is the exit status after Ctrl-C, as shells report SIGINT.
+const exitInterrupted = 130
+
+// interrupter turns SIGINT into context cancellation: the first Ctrl-C
+// cancels the current context (the running S3 operation fails with
+// "context canceled", and gopher-lua stops the script at its next
+// instruction unless it catches the error); a second Ctrl-C exits at once.
+type interrupter struct {
+	mu          sync.Mutex
+	cancel      context.CancelFunc
+	interrupted int // Ctrl-C presses since the last reset
+	onExit      func()
+	sigs        chan os.Signal
+}
+
+func newInterrupter(onExit func()) *interrupter {
+	in := &interrupter{onExit: onExit, sigs: make(chan os.Signal, 4)}
+	signal.Notify(in.sigs, os.Interrupt, syscall.SIGTERM)
+	go in.loop()
+	return in
+}
+
+func (in *interrupter) loop() {
+	for sig := range in.sigs {
+		in.mu.Lock()
+		in.interrupted++
+		n, cancel := in.interrupted, in.cancel
+		in.mu.Unlock()
+		if sig == syscall.SIGTERM || n > 1 || cancel == nil {
+			if in.onExit != nil {
+				in.onExit()
+			}
+			fmt.Fprintln(os.Stderr, "\ns3lua: interrupted")
+			os.Exit(exitInterrupted)
+		}
+		cancel()
+	}
+}
+
+// start gives L a fresh cancellable context and forgets earlier Ctrl-C
+// presses (the REPL calls it before each evaluation).
+func (in *interrupter) start(L *lua.LState) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.interrupted = 0
+	in.setLocked(L)
+}
+
+func (in *interrupter) setLocked(L *lua.LState) {
+	ctx, cancel := context.WithCancel(context.Background())
+	in.cancel = cancel
+	L.SetContext(ctx)
+}
+
+// stop detaches the context: Ctrl-C between evaluations exits.
+func (in *interrupter) stop(L *lua.LState) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.cancel != nil {
+		in.cancel()
+		in.cancel = nil
+	}
+	L.RemoveContext()
+}
+
+// wasInterrupted reports whether Ctrl-C was pressed since the last start.
+func (in *interrupter) wasInterrupted() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.interrupted > 0
+}
+
+// renewIfCanceled gives L a new context when the current one was cancelled
+// by Ctrl-C, so that a script that caught the error with pcall can go on.
+// The press count is kept: the next Ctrl-C exits.
+func (in *interrupter) renewIfCanceled(L *lua.LState) {
+	ctx := L.Context()
+	if ctx == nil || ctx.Err() == nil {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.interrupted > 0 {
+		in.setLocked(L)
+	}
+}
+
+// wrapProtectedCalls replaces pcall and xpcall with versions that renew the
+// state's context after catching a Ctrl-C cancellation. Without that, the
+// cancelled context would stop the script at its next instruction, and
+// catching the error would be pointless.
+func (in *interrupter) wrapProtectedCalls(L *lua.LState) {
+	for _, name := range []string{"pcall", "xpcall"} {
+		orig := L.GetGlobal(name)
+		if orig == lua.LNil {
+			continue
+		}
+		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {
+			n := L.GetTop()
+			L.Insert(orig, 1)
+			L.Call(n, lua.MultRet)
+			in.renewIfCanceled(L)
+			return L.GetTop()
+		}))
+	}
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// usageLine is printed with every usage error.
+const usageLine = "usage: s3lua [options] [script [args...]]   (s3lua --help for the options)"
+
+// helpText is the --help output.
+const helpText = `s3lua: Lua scripting for Amazon S3 and S3-compatible stores.
+
+usage: s3lua [options] [script [args...]]
+
+A script named "-", or no script with a pipe on stdin, is read from stdin.
+With no script on a terminal, s3lua starts an interactive REPL.
+The global s3 is the S3 module (require "s3"); arg and ... hold the script's arguments.
+Options end at the script name: later arguments go to the script.
+
+Lua options:
+  -e CHUNK           run CHUNK before the script (repeatable, in order)
+  -l MODULE          require MODULE and assign it to the global MODULE (-l name=module also works)
+  -i                 enter the REPL after running the script
+  --                 stop handling options
+  -                  read the script from stdin
+
+S3 options (each overrides the environment, which overrides ~/.aws/config and ~/.aws/credentials):
+  --endpoint URL     scheme://host[:port] of the S3 service (env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)
+  --region REGION    signing region (env AWS_REGION, AWS_DEFAULT_REGION; default us-east-1)
+  --profile NAME     profile in the shared config and credentials files (env AWS_PROFILE)
+  --path-style       path-style requests (automatic for IP addresses and localhost)
+  --max-tries N      total attempts per request, 1 = no retry (default 5)
+  --local[=DIR]      start an embedded S3 store and use it: in memory, or persisted under DIR
+  --quiet            no progress bars
+
+Other:
+  --version          print the version and exit
+  --help             print this help and exit
+
+Exit status: 0 success, 1 the script raised an error, 2 usage error, 130 interrupted (Ctrl-C).
+Ctrl-C once cancels the running S3 operation; twice exits at once.
+`
+
+// options is the parsed command line.
+type options struct {
+	chunks      []chunkOpt // -e and -l, in command-line order
+	interactive bool       // -i
+	version     bool
+	help        bool
+
+	endpoint  *url.URL // nil = from env/files/default
+	region    string
+	profile   string
+	pathStyle bool
+	maxTries  int // 0 = default
+	local     bool
+	localDir  string
+	quiet     bool
+
+	script     string   // "" = none; "-" = stdin
+	scriptArgs []string // after the script name
+	scriptIdx  int      // index of the script in the full argv (for arg[])
+}
+
+// chunkOpt is one -e or -l option.
+type chunkOpt struct {
+	kind  byte // 'e' or 'l'
+	value string
+}
+
+// usageError is a bad command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// parseArgs parses argv (without the program name) the way lua(1) does: options
+// first, then the script and its arguments, which are never parsed.
+func parseArgs(argv []string) (*options, error) {
+	o := &options{scriptIdx: -1}
+	i := 0
+	// value returns the value of an option that takes one, either inline
+	// (--opt=v, -ev) or as the next argument.
+	value := func(name, inline string, hasInline bool) (string, error) {
+		if hasInline {
+			return inline, nil
+		}
+		if i+1 >= len(argv) {
+			return "", usagef("option %s needs a value", name)
+		}
+		i++
+		return argv[i], nil
+	}
+	for ; i < len(argv); i++ {
+		a := argv[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if a == "-" || !strings.HasPrefix(a, "-") {
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			name, inline, hasInline := strings.Cut(a, "=")
+			switch name {
+			case "--endpoint", "--region", "--profile", "--max-tries":
+				v, err := value(name, inline, hasInline)
+				if err != nil {
+					return nil, err
+				}
+				switch name {
+				case "--endpoint":
+					u, err := parseEndpoint(v)
+					if err != nil {
+						return nil, usagef("bad --endpoint %q: %v", v, err)
+					}
+					o.endpoint = u
+				case "--region":
+					if v == "" {
+						return nil, usagef("option --region needs a value")
+					}
+					o.region = v
+				case "--profile":
+					if v == "" {
+						return nil, usagef("option --profile needs a value")
+					}
+					o.profile = v
+				case "--max-tries":
+					n, err := strconv.Atoi(v)
+					if err != nil || n < 1 {
+						return nil, usagef("bad --max-tries %q: want an integer >= 1", v)
+					}
+					o.maxTries = n
+				}
+			case "--local":
+				o.local = true
+				if hasInline {
+					if inline == "" {
+						return nil, usagef("option --local= needs a directory")
+					}
+					o.localDir = inline
+				}
+			case "--path-style", "--quiet", "--version", "--help":
+				if hasInline {
+					return nil, usagef("option %s takes no value", name)
+				}
+				switch name {
+				case "--path-style":
+					o.pathStyle = true
+				case "--quiet":
+					o.quiet = true
+				case "--version":
+					o.version = true
+				case "--help":
+					o.help = true
+				}
+			default:
+				return nil, usagef("unknown option %s", name)
+			}
+			continue
+		}
+		// Short options: -e CHUNK, -eCHUNK, -l MOD, -lMOD, -i, -v, -h.
+		switch a[1] {
+		case 'e', 'l':
+			v, err := value(a[:2], a[2:], len(a) > 2)
+			if err != nil {
+				return nil, err
+			}
+			if a[1] == 'l' && v == "" {
+				return nil, usagef("option -l needs a module name")
+			}
+			o.chunks = append(o.chunks, chunkOpt{kind: a[1], value: v})
+		case 'i', 'v', 'h':
+			if len(a) > 2 {
+				return nil, usagef("unknown option %s", a)
+			}
+			switch a[1] {
+			case 'i':
+				o.interactive = true
+			case 'v':
+				o.version = true
+			case 'h':
+				o.help = true
+			}
+		default:
+			return nil, usagef("unknown option %s", a)
+		}
+	}
+	if i < len(argv) {
+		o.script = argv[i]
+		o.scriptIdx = i
+		o.scriptArgs = argv[i+1:]
+	}
+	if o.localDir != "" && o.endpoint != nil {
+		return nil, usagef("--local and --endpoint cannot be used together")
+	}
+	if o.local && o.endpoint != nil {
+		return nil, usagef("--local and --endpoint cannot be used together")
+	}
+	return o, nil
+}
+
+// parseEndpoint accepts scheme://host[:port] with scheme http or https and
+// nothing else: no path, query, fragment or user information.
+func parseEndpoint(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, errors.New("not a URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, errors.New("scheme must be http or https")
+	case u.Host == "" || u.Hostname() == "":
+		return nil, errors.New("missing host")
+	case u.User != nil:
+		return nil, errors.New("user information is not allowed (use credentials)")
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "":
+		return nil, errors.New("only scheme://host[:port] is allowed")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, errors.New("bad port")
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return nil, errors.New("empty port")
+	}
+	u.Path = ""
+	return u, nil
+}
+
+// isLocalHost reports whether host (no port) is an IP literal or localhost:
+// such endpoints cannot serve virtual-host-style buckets.
+func isLocalHost(host string) bool {
+	return net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost")
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/peterh/liner"
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+const (
+	prompt         = "s3lua> "
+	continuePrompt = ">> "
+	historyLimit   = 1000
+)
+
+// historyPath is $S3LUA_HISTORY, or ${XDG_STATE_HOME:-~/.local/state}/s3lua/history.
+func historyPath() string {
+	if p := os.Getenv("S3LUA_HISTORY"); p != "" {
+		return p
+	}
+	state := os.Getenv("XDG_STATE_HOME")
+	if state == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		state = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(state, "s3lua", "history")
+}
+
+// runREPL reads, evaluates and prints until Ctrl-D. It returns the exit status.
+func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *options) int {
+	line := liner.NewLiner()
+	defer line.Close()
+	line.SetCtrlCAborts(true)
+	line.SetTabCompletionStyle(liner.TabPrints)
+	line.SetWordCompleter(func(text string, pos int) (string, []string, string) {
+		return complete(L, text, pos)
+	})
+
+	hist := historyPath()
+	if hist != "" {
+		if f, err := os.Open(hist); err == nil {
+			_, _ = line.ReadHistory(f)
+			f.Close()
+		}
+	}
+	saveHistory := func() {
+		if hist == "" {
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(hist), 0o700); err != nil {
+			return
+		}
+		f, err := os.OpenFile(hist, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return
+		}
+		_, _ = line.WriteHistory(f)
+		f.Close()
+	}
+
+	fmt.Printf("%s; s3 -> %s\nType Lua; an expression prints its value. Tab completes, Ctrl-D exits.\n",
+		versionString(), sess.where)
+	for {
+		chunk, err := readChunk(L, line)
+		switch {
+		case errors.Is(err, liner.ErrPromptAborted):
+			continue // Ctrl-C clears the line
+		case errors.Is(err, io.EOF):
+			fmt.Println()
+			saveHistory()
+			return 0
+		case err != nil:
+			fmt.Fprintf(os.Stderr, "s3lua: %v\n", err)
+			saveHistory()
+			return 1
+		}
+		if strings.TrimSpace(chunk) == "" {
+			continue
+		}
+		line.AppendHistory(strings.ReplaceAll(chunk, "\n", " "))
+		saveHistory()
+		evalPrint(L, in, p, chunk)
+	}
+}
+
+// readChunk reads one complete chunk, asking for more lines while the
+// parser stops at the end of the input.
+func readChunk(L *lua.LState, line *liner.State) (string, error) {
+	text, err := line.Prompt(prompt)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if complete, _ := parseChunk(text); complete {
+			return text, nil
+		}
+		more, err := line.Prompt(continuePrompt)
+		if err != nil {
+			return "", err
+		}
+		text += "\n" + more
+	}
+}
+
+// parseChunk reports whether text is a complete chunk (or a complete
+// expression), and whether it is an expression.
+func parseChunk(text string) (complete, expr bool) {
+	src := exprSource(text)
+	if _, err := parse.Parse(strings.NewReader(src), "stdin"); err == nil {
+		return true, true
+	}
+	_, err := parse.Parse(strings.NewReader(text), "stdin")
+	return err == nil || !incomplete(err), false
+}
+
+// exprSource turns "=expr" or "expr" into "return expr".
+func exprSource(text string) string {
+	return "return " + strings.TrimPrefix(strings.TrimLeft(text, " \t"), "=")
+}
+
+// incomplete reports whether a parse error is at the end of the input, so
+// that more lines may complete the chunk.
+func incomplete(err error) bool {
+	var perr *parse.Error
+	if errors.As(err, &perr) {
+		return perr.Pos.Line == parse.EOF
+	}
+	if aerr, ok := err.(*lua.ApiError); ok {
+		if perr, ok := aerr.Cause.(*parse.Error); ok {
+			return perr.Pos.Line == parse.EOF
+		}
+	}
+	// The lexer reports an unfinished long string or comment this way.
+	return strings.Contains(err.Error(), "unterminated") || strings.Contains(err.Error(), "EOF")
+}
+
+// evalPrint runs one chunk with a fresh cancellable context and prints its
+// values or its error.
+func evalPrint(L *lua.LState, in *interrupter, p *printer, text string) {
+	fn, err := L.Load(strings.NewReader(exprSource(text)), "stdin")
+	if err != nil {
+		fn, err = L.Load(strings.NewReader(text), "stdin")
+	}
+	if err != nil {
+		v, _ := errorValue(err)
+		p.writeError(os.Stderr, "", v, "")
+		return
+	}
+	base := L.GetTop()
+	in.start(L)
+	L.Push(fn)
+	err = L.PCall(0, lua.MultRet, nil)
+	interrupted := in.wasInterrupted()
+	in.stop(L)
+	if err != nil {
+		v, _ := errorValue(err)
+		p.writeError(os.Stderr, "", v, "")
+		if interrupted {
+			fmt.Fprintln(os.Stderr, "(interrupted)")
+		}
+		L.SetTop(base)
+		return
+	}
+	n := L.GetTop() - base
+	if n > 0 {
+		vals := make([]string, n)
+		for i := 0; i < n; i++ {
+			vals[i] = p.value(L.Get(base + 1 + i))
+		}
+		L.SetGlobal("_", L.Get(base+1))
+		fmt.Println(strings.Join(vals, "\t"))
+	}
+	L.SetTop(base)
+}

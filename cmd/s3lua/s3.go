@@ -1,0 +1,116 @@
+//go:build s3real
+
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/s3lua/s3lua/engine"
+	"github.com/s3lua/s3lua/engine/localstore"
+	"github.com/s3lua/s3lua/luabind"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// This file is the only place where the command meets the engine, the
+// embedded store and the Lua module: it turns the options, the environment
+// and the AWS config files into an engine.Config and opens the s3 module.
+
+// progressFunc is luabind.Options.Progress.
+type progressFunc = func(desc string, total int64) (update func(done int64), finish func())
+
+// s3Session is the S3 side of one s3lua process.
+type s3Session struct {
+	client *engine.Client
+	local  *localstore.Server // nil unless --local
+	where  string             // "https://s3.amazonaws.com (us-east-1)", for the REPL banner
+}
+
+// newS3Session builds the client. Precedence: flags, then the environment,
+// then the config files (engine.LoadSettings does the last two), then the
+// defaults. Credentials are resolved lazily by the engine, at the first request.
+func newS3Session(o *options) (*s3Session, error) {
+	s := &s3Session{}
+	var cfg engine.Config
+	if o.local {
+		st, err := localstore.Start(o.localDir)
+		if err != nil {
+			return nil, fmt.Errorf("--local: %w", err)
+		}
+		s.local = st
+		ak, sk := st.Credentials()
+		cfg = engine.Config{
+			Host:        st.Host(),
+			Scheme:      "http",
+			Region:      st.Region(),
+			PathStyle:   true,
+			Credentials: engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk},
+		}
+	} else {
+		set, err := engine.LoadSettings(o.profile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Region = firstOf(o.region, set.Region)
+		ep := o.endpoint
+		if ep == nil && set.Endpoint != "" {
+			if ep, err = parseEndpoint(set.Endpoint); err != nil {
+				return nil, fmt.Errorf("endpoint %q from the environment or %s: %w",
+					set.Endpoint, "the config file", err)
+			}
+		}
+		if ep != nil {
+			cfg.Scheme, cfg.Host = ep.Scheme, ep.Host
+			cfg.PathStyle = isLocalHost(ep.Hostname())
+		} else if cfg.Region != "" && cfg.Region != "us-east-1" {
+			cfg.Host = "s3." + cfg.Region + ".amazonaws.com"
+		}
+		cfg.Credentials = engine.DefaultCredentials(o.profile)
+	}
+	if o.region != "" {
+		cfg.Region = o.region
+	}
+	if o.pathStyle {
+		cfg.PathStyle = true
+	}
+	cfg.MaxTries = o.maxTries
+	c, err := engine.New(cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.client = c
+	got := c.Config()
+	s.where = (&url.URL{Scheme: got.Scheme, Host: got.Host}).String() + " (" + got.Region + ")"
+	if s.local != nil {
+		s.where = "embedded store " + s.where
+		if o.localDir != "" {
+			s.where += " in " + o.localDir
+		}
+	}
+	return s, nil
+}
+
+// open puts the module on L as the global s3 (and require "s3").
+func (s *s3Session) open(L *lua.LState, progress progressFunc) error {
+	_, err := luabind.Open(L, luabind.Options{Client: s.client, Progress: progress})
+	return err
+}
+
+// Close stops the embedded store, if any.
+func (s *s3Session) Close() error {
+	if s.local != nil {
+		return s.local.Close()
+	}
+	return nil
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
