@@ -47,6 +47,8 @@ server_problem() {
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/s3lua-run.XXXXXX")
 PIDS=()
 NAMES=()
+GO_TEST_PID=""
+WATCHDOG_PID=""
 
 tail_logs() {
 	local f
@@ -61,6 +63,13 @@ cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
 	local i
+	if [[ -n $GO_TEST_PID ]]; then
+		kill "$GO_TEST_PID" 2>/dev/null || true
+		wait "$GO_TEST_PID" 2>/dev/null || true
+	fi
+	if [[ -n $WATCHDOG_PID ]]; then
+		kill "$WATCHDOG_PID" 2>/dev/null || true
+	fi
 	for i in "${!PIDS[@]}"; do
 		kill "${PIDS[$i]}" 2>/dev/null || true
 	done
@@ -303,6 +312,21 @@ wait "$BUILD_PID"
 start_server minio
 start_server versitygw
 
+# If this script dies without running its trap (SIGKILL), the watchdog still
+# stops the servers and removes their data.
+if ((${#PIDS[@]} > 0)); then
+	(
+		trap - EXIT INT TERM
+		set +e
+		while kill -0 $$ 2>/dev/null; do sleep 2; done
+		kill "${PIDS[@]}" 2>/dev/null
+		sleep 5
+		kill -9 "${PIDS[@]}" 2>/dev/null
+		rm -rf "$RUN_DIR"
+	) </dev/null >/dev/null 2>&1 &
+	WATCHDOG_PID=$!
+fi
+
 if $SERVERS_ONLY; then
 	for v in ENDPOINT ACCESS_KEY SECRET_KEY REGION; do
 		for n in MINIO VERSITYGW; do
@@ -320,6 +344,11 @@ fi
 if (($# == 0)); then
 	set -- ./...
 fi
+# go test runs in the background so that a signal to this script is handled
+# at once (bash runs traps only between foreground commands).
+go test -count=1 -timeout 15m "$@" &
+GO_TEST_PID=$!
 status=0
-go test -count=1 -timeout 15m "$@" || status=$?
+wait "$GO_TEST_PID" || status=$?
+GO_TEST_PID=""
 exit "$status"
