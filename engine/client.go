@@ -19,6 +19,7 @@ type Client struct {
 
 	// Backoff of retries; tests shorten them.
 	retryBase, retryCap time.Duration
+	beforeBackoff       func(attempt int) // test hook, nil in use
 }
 
 // sharedTransport is the one connection pool of the process: every Client

@@ -65,6 +65,9 @@ func unwrapURLError(err error) error {
 // A cancelled context ends the sleep at once and its error is returned.
 func (c *Client) backoff(ctx context.Context, attempt int) error {
 	d := c.backoffDelay(attempt)
+	if c.beforeBackoff != nil {
+		c.beforeBackoff(attempt)
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

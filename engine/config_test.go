@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := New(Config{Credentials: StaticCredentials{AccessKeyID: "AKID", SecretAccessKey: "SECRET"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := c.Config()
+	if cfg.Host != "s3.amazonaws.com" || cfg.Region != "us-east-1" || cfg.Scheme != "https" ||
+		cfg.MaxTries != 5 || cfg.ChunkLen != 64<<10 || cfg.Workers != 4 || cfg.HTTPClient != sharedHTTPClient {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // substring of the error; "" = valid
+	}{
+		{"ok", Config{Host: "127.0.0.1:9000", Scheme: "http"}, ""},
+		{"bad scheme", Config{Scheme: "ftp"}, `Scheme "ftp"`},
+		{"negative tries", Config{MaxTries: -1}, "MaxTries -1"},
+		{"small chunk", Config{ChunkLen: 1024}, "ChunkLen 1024"},
+		{"url as host", Config{Host: "http://example.com"}, "not a URL"},
+		{"empty port", Config{Host: "example.com:"}, "empty port"},
+		{"negative workers", Config{Workers: -2}, "Workers -2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Credentials = StaticCredentials{AccessKeyID: "a", SecretAccessKey: "b"}
+			_, err := New(tt.cfg)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPathStyle(t *testing.T) {
+	tests := []struct {
+		host, scheme, bucket string
+		force                bool
+		want                 bool
+	}{
+		{"s3.amazonaws.com", "https", "mybucket", false, false},
+		{"s3.amazonaws.com", "https", "mybucket", true, true},
+		{"s3.amazonaws.com", "https", "my.bucket", false, true}, // TLS wildcard
+		{"s3.amazonaws.com", "http", "my.bucket", false, false},
+		{"s3.amazonaws.com", "https", "MyBucket", false, true}, // not DNS-compatible
+		{"s3.amazonaws.com", "https", "my_bucket", false, true},
+		{"127.0.0.1:9000", "http", "mybucket", false, true},
+		{"[::1]:9000", "http", "mybucket", false, true},
+		{"localhost:9000", "http", "mybucket", false, true},
+		{"minio.localhost", "http", "mybucket", false, true},
+		{"minio.example.com:9000", "http", "mybucket", false, false},
+	}
+	for _, tt := range tests {
+		cfg := Config{Host: tt.host, Scheme: tt.scheme, PathStyle: tt.force}
+		if got := cfg.usePathStyle(tt.bucket); got != tt.want {
+			t.Errorf("%s %s %s force=%v: path style %v, want %v", tt.scheme, tt.host, tt.bucket, tt.force, got, tt.want)
+		}
+	}
+}
+
+func TestWithConfigSharesPoolAndCredentials(t *testing.T) {
+	creds := StaticCredentials{AccessKeyID: "a", SecretAccessKey: "b"}
+	c, err := New(Config{Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.WithConfig(Config{Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.http != c.http || d.creds != c.creds || d.signer != c.signer {
+		t.Error("WithConfig did not share the pool, the credentials and the signer")
+	}
+	if d.Config().Region != "eu-west-1" || c.Config().Region != "us-east-1" {
+		t.Errorf("regions: %q, %q", d.Config().Region, c.Config().Region)
+	}
+	if _, err := c.WithConfig(Config{Scheme: "gopher"}); err == nil {
+		t.Error("WithConfig accepted a bad scheme")
+	}
+}
