@@ -211,3 +211,81 @@ func TestSignatureStreamingShortBody(t *testing.T) {
 		})
 	}
 }
+
+// replaceAt swaps the byte at offset off of the stream for another digit
+// (valid in both base64 and hex), so the text stays well-formed and only its
+// value changes.
+type replaceAt struct {
+	r   io.Reader
+	off int64
+	pos int64
+}
+
+func (f *replaceAt) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if f.off >= f.pos && f.off < f.pos+int64(n) {
+		i := f.off - f.pos
+		if p[i] == '1' {
+			p[i] = '2'
+		} else {
+			p[i] = '1'
+		}
+	}
+	f.pos += int64(n)
+	return n, err
+}
+
+// TestSignatureStreamingTamperedTrailerRefused proves the servers read the
+// trailer: a changed checksum is refused, by the trailer signature when it is
+// signed and by the checksum itself when it is not.
+func TestSignatureStreamingTamperedTrailerRefused(t *testing.T) {
+	const size = 100<<10 + 7
+	tests := []struct {
+		name string
+		so   signature.StreamOptions
+		// back is the offset from the end of the encoded body of the byte to
+		// change.
+		back int64
+		// codes are the refusals recorded against the pinned servers.
+		codes map[string]string
+	}{
+		// ...x-amz-checksum-crc32c:XXXXXXXX\r\nx-amz-trailer-signature:<64 hex>\r\n\r\n
+		{"signed-trailer-crc32c", signature.StreamOptions{ChunkLen: streamChunkLen, Trailer: "crc32c"},
+			2 + 2 + 64 + int64(len("x-amz-trailer-signature:")) + 2 + 4,
+			map[string]string{testenv.NameMinIO: "SignatureDoesNotMatch", testenv.NameVersityGW: "BadDigest"}},
+		// A valid checksum with a changed trailer signature.
+		{"signed-trailer-signature", signature.StreamOptions{ChunkLen: streamChunkLen, Trailer: "crc32c"},
+			2 + 2 + 10,
+			map[string]string{testenv.NameMinIO: "SignatureDoesNotMatch", testenv.NameVersityGW: "SignatureDoesNotMatch"}},
+		// ...x-amz-checksum-crc32c:XXXXXXXX\r\n\r\n
+		{"unsigned-trailer-crc32c", signature.StreamOptions{ChunkLen: streamChunkLen, Trailer: "crc32c", Unsigned: true},
+			2 + 2 + 4,
+			map[string]string{testenv.NameMinIO: "XAmzContentChecksumMismatch", testenv.NameVersityGW: "BadDigest"}},
+	}
+	for _, srv := range testenv.Remotes(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			c := newSigClient(srv)
+			bucket := c.bucket(t, "sig-trailer")
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					encLen, err := signature.EncodedLength(size, tc.so)
+					if err != nil {
+						t.Fatal(err)
+					}
+					key := "trailer/" + tc.name
+					r, err := c.putStreaming(t, bucket, key, 4, size, size, tc.so,
+						func(r io.Reader) io.Reader { return &replaceAt{r: r, off: encLen - tc.back} })
+					if err != nil {
+						t.Fatalf("PUT: %v", err)
+					}
+					if want := tc.codes[srv.Name]; r.Status/100 != 4 || r.code() != want {
+						t.Fatalf("changed trailer: %s; want 4xx %s", r, want)
+					}
+					if g := c.do(t, "GET", bucket, key, nil, nil, nil); g.Status != http.StatusNotFound {
+						t.Fatalf("after a refused upload the object exists: %s", g)
+					}
+				})
+			}
+		})
+	}
+}
