@@ -296,4 +296,3 @@ func decodeChunked(t *testing.T, body []byte, signed bool) decoded {
 		return d
 	}
 }
-
