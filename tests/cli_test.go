@@ -1,0 +1,431 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestCLIArgTableAndVarargs(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "args.lua")
+	cliWriteFile(t, script, `
+print("varargs", select("#", ...), ...)
+print("arg", arg[0], arg[1], arg[2], arg[3], #arg)
+print("neg", arg[-1], arg[-2], arg[-3])
+`)
+	// Arguments after the script go to it even when they look like options.
+	res := cliRun(t, cliCleanEnv(t), "", "-e", "x = 1", script, "a", "--region", "-e")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	want := []string{
+		"varargs\t3\ta\t--region\t-e",
+		"arg\t" + script + "\ta\t--region\t-e\t3",
+		"neg\tx = 1\t-e\t" + cliBinary(t),
+	}
+	cliCheckLines(t, res.stdout, want)
+}
+
+func TestCLIChunkOptionsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "show.lua")
+	cliWriteFile(t, script, `print("script sees", x, pretty.bytes(2048), p.quote("q"))`)
+	res := cliRun(t, cliCleanEnv(t), "",
+		"-e", "x = 1", "-l", "pretty", "-e", "x = x * 10", "-lp=pretty", "-ex = x + 2", script)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	cliCheckLines(t, res.stdout, []string{`script sees` + "\t12\t2.0 KiB\t" + `"q"`})
+}
+
+func TestCLIScriptFromStdin(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no script and a pipe", nil, "stdin\t0\tnil"},
+		{"dash", []string{"-"}, "stdin\t0\t-"},
+		{"dash with args", []string{"-", "a", "b"}, "stdin\t2\t-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := cliRun(t, cliCleanEnv(t), `print("stdin", select("#", ...), arg[0] == "-" and "-" or nil)`, tt.args...)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			cliCheckLines(t, res.stdout, []string{tt.want})
+		})
+	}
+}
+
+func TestCLIShebangSkipped(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "she.lua")
+	cliWriteFile(t, script, "#!/usr/bin/env s3lua\nprint('ran')\nerror('line three')\n")
+	res := cliRun(t, cliCleanEnv(t), "", script)
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", res.code, res.stderr)
+	}
+	cliCheckLines(t, res.stdout, []string{"ran"})
+	// The line number still counts the shebang line.
+	if !strings.Contains(res.stderr, "she.lua:3: line three") {
+		t.Errorf("stderr = %q, want the error at line 3", res.stderr)
+	}
+}
+
+func TestCLIVersionAndHelp(t *testing.T) {
+	res := cliRun(t, cliCleanEnv(t), "", "--version")
+	if res.code != 0 || !strings.HasPrefix(res.stdout, "s3lua ") {
+		t.Errorf("--version: exit %d, stdout %q", res.code, res.stdout)
+	}
+	res = cliRun(t, cliCleanEnv(t), "", "--help")
+	if res.code != 0 {
+		t.Errorf("--help: exit %d", res.code)
+	}
+	for _, opt := range []string{"-e CHUNK", "-l MODULE", "-i", "--endpoint URL", "--region", "--profile",
+		"--path-style", "--max-tries N", "--local[=DIR]", "--quiet", "--version", "--help"} {
+		if !strings.Contains(res.stdout, opt) {
+			t.Errorf("--help does not mention %q", opt)
+		}
+	}
+}
+
+func TestCLIExitStatus(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // substring
+	}{
+		{"success", []string{"-e", "x = 1"}, 0, ""},
+		{"error", []string{"-e", "error('boom')"}, 1, "boom"},
+		{"syntax error", []string{"-e", "x = = 1"}, 1, "syntax error"},
+		{"missing script", []string{"/nonexistent/script.lua"}, 1, "cannot open /nonexistent/script.lua"},
+		{"unknown flag", []string{"--frobnicate"}, 2, "unknown option --frobnicate"},
+		{"unknown short flag", []string{"-x"}, 2, "unknown option -x"},
+		{"missing -e value", []string{"-e"}, 2, "needs a value"},
+		{"missing --endpoint value", []string{"--endpoint"}, 2, "needs a value"},
+		{"bad --max-tries", []string{"--max-tries", "zero"}, 2, "--max-tries"},
+		{"--max-tries 0", []string{"--max-tries=0"}, 2, "--max-tries"},
+		{"bad endpoint scheme", []string{"--endpoint", "ftp://example.com"}, 2, "--endpoint"},
+		{"endpoint with path", []string{"--endpoint", "http://example.com/bucket"}, 2, "--endpoint"},
+		{"endpoint without host", []string{"--endpoint", "http://"}, 2, "--endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := cliRun(t, cliCleanEnv(t), "", tt.args...)
+			if res.code != tt.code {
+				t.Fatalf("exit %d, want %d\nstderr: %s", res.code, tt.code, res.stderr)
+			}
+			if !strings.Contains(res.stderr, tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", res.stderr, tt.stderr)
+			}
+			if tt.code == 2 && !strings.Contains(res.stderr, "usage: s3lua") {
+				t.Errorf("usage error without the usage line: %q", res.stderr)
+			}
+		})
+	}
+}
+
+func TestCLIErrorPrinting(t *testing.T) {
+	tests := []struct {
+		name  string
+		chunk string
+		want  []string
+	}{
+		{"string", `local function f() error("plain failure") end f()`,
+			[]string{"s3lua: (command line):1: plain failure", "stack traceback:", "in function 'f'"}},
+		{"s3 error table", `error({status = 404, code = "NoSuchKey", message = "The specified key does not exist.",
+			request_id = "REQ123", method = "GET", bucket = "bkt", key = "a/b"})`,
+			[]string{"NoSuchKey", "status:", "404", "code:", "message:", "The specified key does not exist.",
+				"request_id:", "REQ123", "method:", "GET", "bucket:", "bkt", "key:", "a/b", "stack traceback:"}},
+		{"table with __tostring", `error(setmetatable({}, {__tostring = function() return "custom text" end}))`,
+			[]string{"s3lua: custom text", "stack traceback:"}},
+		{"plain table", `error({reason = "bad", count = 2})`,
+			[]string{`s3lua: { count = 2, reason = "bad" }`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := cliRun(t, cliCleanEnv(t), "", "-e", tt.chunk)
+			if res.code != 1 {
+				t.Fatalf("exit %d, want 1: %s", res.code, res.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.stderr, w) {
+					t.Errorf("stderr does not contain %q:\n%s", w, res.stderr)
+				}
+			}
+			if strings.Contains(res.stderr, "table: 0x") {
+				t.Errorf("stderr shows a table address:\n%s", res.stderr)
+			}
+		})
+	}
+}
+
+func TestCLIS3ErrorFromServer(t *testing.T) {
+	// A real S3 error, uncaught: its fields and a traceback, never an address.
+	res := cliRun(t, cliCleanEnv(t), "", "--local", "-e", `s3.get_bytes("no-such-bucket-here/some/key")`)
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", res.code, res.stderr)
+	}
+	for _, w := range []string{"NoSuchBucket", "status:", "404", "bucket:", "no-such-bucket-here", "key:", "some/key", "stack traceback:"} {
+		if !strings.Contains(res.stderr, w) {
+			t.Errorf("stderr does not contain %q:\n%s", w, res.stderr)
+		}
+	}
+	if strings.Contains(res.stderr, "table: 0x") {
+		t.Errorf("stderr shows a table address:\n%s", res.stderr)
+	}
+}
+
+func TestCLIConfiguration(t *testing.T) {
+	show := `print(s3.scheme(), s3.host(), s3.region(), s3.path_requests(), s3.max_tries())`
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"defaults", nil, nil, "https\ts3.amazonaws.com\tus-east-1\tfalse\t5"},
+		{"endpoint with port on an IP implies path style",
+			nil, []string{"--endpoint", "http://127.0.0.1:9000"}, "http\t127.0.0.1:9000\tus-east-1\ttrue\t5"},
+		{"endpoint without port", nil, []string{"--endpoint=https://storage.example.com"},
+			"https\tstorage.example.com\tus-east-1\tfalse\t5"},
+		{"flags", nil, []string{"--endpoint", "https://s3.example.net:8443", "--region", "eu-west-1", "--path-style", "--max-tries", "2"},
+			"https\ts3.example.net:8443\teu-west-1\ttrue\t2"},
+		{"environment", []string{"AWS_ENDPOINT_URL_S3=http://localhost:7000", "AWS_REGION=ap-south-1"}, nil,
+			"http\tlocalhost:7000\tap-south-1\ttrue\t5"},
+		{"AWS_ENDPOINT_URL and AWS_DEFAULT_REGION", []string{"AWS_ENDPOINT_URL=https://e.example.org", "AWS_DEFAULT_REGION=sa-east-1"}, nil,
+			"https\te.example.org\tsa-east-1\tfalse\t5"},
+		{"flags override environment", []string{"AWS_ENDPOINT_URL_S3=http://localhost:7000", "AWS_REGION=ap-south-1"},
+			[]string{"--endpoint", "https://flag.example.com", "--region", "us-west-2"},
+			"https\tflag.example.com\tus-west-2\tfalse\t5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := append(cliCleanEnv(t), tt.env...)
+			res := cliRun(t, env, "", append(tt.args, "-e", show)...)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			cliCheckLines(t, res.stdout, []string{tt.want})
+		})
+	}
+	t.Run("config file, overridden by environment and flag", func(t *testing.T) {
+		env := cliCleanEnv(t)
+		home := strings.TrimPrefix(env[0], "HOME=")
+		cliWriteFile(t, filepath.Join(home, ".aws", "config"),
+			"[default]\nregion = eu-central-1\nendpoint_url = http://127.0.0.1:9999\n\n[profile other]\nregion = eu-north-1\n")
+		res := cliRun(t, env, "", "-e", show)
+		cliCheckLines(t, res.stdout, []string{"http\t127.0.0.1:9999\teu-central-1\ttrue\t5"})
+		res = cliRun(t, env, "", "--profile", "other", "-e", `print(s3.region())`)
+		cliCheckLines(t, res.stdout, []string{"eu-north-1"})
+		res = cliRun(t, append(env, "AWS_REGION=us-west-1"), "", "-e", `print(s3.region())`)
+		cliCheckLines(t, res.stdout, []string{"us-west-1"})
+		res = cliRun(t, append(env, "AWS_REGION=us-west-1"), "", "--region", "af-south-1", "-e", `print(s3.region())`)
+		cliCheckLines(t, res.stdout, []string{"af-south-1"})
+	})
+}
+
+func TestCLIMissingCredentials(t *testing.T) {
+	// HOME is empty, no AWS variables, IMDS disabled: the first request fails
+	// before touching the network and says where it looked.
+	res := cliRun(t, cliCleanEnv(t), "", "--endpoint", "http://127.0.0.1:9", "-e", `s3.list_buckets()`)
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+	for _, w := range []string{"credentials", "AWS_ACCESS_KEY_ID", "credentials"} {
+		if !strings.Contains(res.stderr, w) {
+			t.Errorf("stderr does not name %q:\n%s", w, res.stderr)
+		}
+	}
+	if !strings.Contains(res.stderr, ".aws") && !strings.Contains(res.stderr, "AWS_SHARED_CREDENTIALS_FILE") {
+		t.Errorf("stderr does not name the shared credentials file:\n%s", res.stderr)
+	}
+}
+
+func TestCLILocalPersisted(t *testing.T) {
+	dir := t.TempDir()
+	bucket := cliBucketName(t)
+	env := cliCleanEnv(t)
+	res := cliRun(t, env, "", "--local="+dir, "-e",
+		`s3.create_bucket("`+bucket+`") s3.put_bytes("`+bucket+`/kept.txt", "persisted", "text/plain")`)
+	if res.code != 0 {
+		t.Fatalf("first run: exit %d: %s", res.code, res.stderr)
+	}
+	res = cliRun(t, env, "", "--local="+dir, "-e",
+		`for _, b in ipairs(s3.list_buckets()) do print("bucket", b) end print("data", s3.get_bytes("`+bucket+`/kept.txt"))`)
+	if res.code != 0 {
+		t.Fatalf("second run: exit %d: %s", res.code, res.stderr)
+	}
+	cliCheckLines(t, res.stdout, []string{"bucket\t" + bucket, "data\tpersisted"})
+
+	// In memory, a second run starts empty.
+	res = cliRun(t, env, "", "--local", "-e", `print("buckets", #s3.list_buckets())`)
+	cliCheckLines(t, res.stdout, []string{"buckets\t0"})
+}
+
+func TestCLINoProgressBarOnPipe(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "big.bin")
+	cliWriteFile(t, file, strings.Repeat("0123456789abcdef", 1<<16)) // 1 MiB
+	bucket := cliBucketName(t)
+	res := cliRun(t, cliCleanEnv(t), "", "--local", "-e", `
+		s3.create_bucket("`+bucket+`")
+		s3.put_file("`+bucket+`/big.bin", "`+file+`")
+		s3.multipart_put_file("`+bucket+`/big2.bin", "`+file+`")
+		s3.get_file("`+bucket+`/big.bin", "`+file+`.back")
+		print("size", s3.head("`+bucket+`/big.bin")["content-length"])`)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	cliCheckLines(t, res.stdout, []string{"size\t1048576"})
+	if res.stderr != "" {
+		t.Errorf("stderr is a pipe but got output (a progress bar?): %q", res.stderr)
+	}
+}
+
+// TestCLIInterrupt: the first SIGINT cancels the running operation (a put
+// whose writer never ends); the script may catch it; a second SIGINT exits.
+func TestCLIInterrupt(t *testing.T) {
+	bucket := cliBucketName(t)
+	t.Run("uncaught", func(t *testing.T) {
+		cmd, out, stderr := cliStart(t, "--local", "-e", `
+			s3.create_bucket("`+bucket+`")
+			print("started")
+			s3.put("`+bucket+`/endless", function(w)
+				local chunk = string.rep("x", 65536)
+				while true do w:write(chunk) end
+			end, 1024 * 1024 * 1024 * 1024, "application/octet-stream")
+			print("not reached")`)
+		cliWaitLine(t, out, "started")
+		time.Sleep(200 * time.Millisecond) // let the upload begin; correctness does not depend on it
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		code := cliWaitExit(t, cmd)
+		if code != 130 {
+			t.Errorf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "canceled") {
+			t.Errorf("stderr does not say the operation was canceled:\n%s", stderr.String())
+		}
+	})
+	t.Run("caught, then second Ctrl-C", func(t *testing.T) {
+		cmd, out, stderr := cliStart(t, "-e", `
+			print("started")
+			local ok, err = pcall(function() while true do end end)
+			print("caught", ok, tostring(err):match("canceled") ~= nil)
+			while true do end`)
+		cliWaitLine(t, out, "started")
+		time.Sleep(100 * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		cliWaitLine(t, out, "caught\tfalse\ttrue")
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		if code := cliWaitExit(t, cmd); code != 130 {
+			t.Errorf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+		}
+	})
+}
+
+// cliStart starts s3lua with stdout piped to a line reader.
+func cliStart(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(cliBinary(t), args...)
+	cmd.Env = cliCleanEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd, bufio.NewReader(stdout), &stderr
+}
+
+// waitLine reads lines until one equals want (or the output ends).
+func cliWaitLine(t *testing.T, r *bufio.Reader, want string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		for {
+			line, err := r.ReadString('\n')
+			if strings.TrimRight(line, "\n") == want {
+				done <- nil
+				return
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("waiting for %q: %v", want, err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("no line %q within a minute", want)
+	}
+}
+
+// waitExit waits (at most a minute) for the process and returns its status.
+func cliWaitExit(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("s3lua did not exit within a minute of SIGINT")
+		return -1
+	}
+}
+
+func cliWriteFile(t testing.TB, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkLines asserts that each wanted line appears in out, in order.
+func cliCheckLines(t testing.TB, out string, want []string) {
+	t.Helper()
+	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
+	i := 0
+	for _, l := range lines {
+		if i < len(want) && l == want[i] {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("output lacks line %q (in order); got:\n%s", want[i], out)
+	}
+}

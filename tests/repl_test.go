@@ -1,0 +1,193 @@
+package tests
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// replSession is s3lua running in a real pseudo-terminal.
+type replSession struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	tty  *os.File
+	mu   sync.Mutex
+	out  bytes.Buffer
+	mark int // expect searches output after this offset
+	done chan struct{}
+}
+
+// startREPL starts s3lua with args in a pty of 120x40 and waits for the prompt.
+func startREPL(t *testing.T, env []string, args ...string) *replSession {
+	t.Helper()
+	cmd := exec.Command(cliBinary(t), args...)
+	cmd.Env = append(env, "TERM=xterm")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &replSession{t: t, cmd: cmd, tty: tty, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			s.mu.Lock()
+			s.out.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		tty.Close()
+	})
+	s.expect("s3lua> ")
+	return s
+}
+
+// send types text into the terminal.
+func (s *replSession) send(text string) {
+	s.t.Helper()
+	if _, err := s.tty.Write([]byte(text)); err != nil {
+		s.t.Fatalf("write to the pty: %v", err)
+	}
+}
+
+// expect waits until want appears in the output after the last match, and
+// moves the mark past it.
+func (s *replSession) expect(want string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s.mu.Lock()
+		out := s.out.String()
+		s.mu.Unlock()
+		if i := strings.Index(out[s.mark:], want); i >= 0 {
+			s.mark += i + len(want)
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no %q in the REPL output within 30s; output after the last match:\n%s", want, out[s.mark:])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// exit sends Ctrl-D and returns the exit status.
+func (s *replSession) exit() int {
+	s.t.Helper()
+	s.send("\x04")
+	return cliWaitExit(s.t, s.cmd)
+}
+
+func TestREPL(t *testing.T) {
+	env := cliCleanEnv(t)
+	s := startREPL(t, env, "--local")
+
+	// An expression prints its value, with or without a leading '='.
+	s.send("1 + 41\r")
+	s.expect("42")
+	s.send("= 'a' .. 'b'\r")
+	s.expect(`"ab"`)
+	s.send("{ b = { 3, 2, 1 }, a = 'x' }\r")
+	s.expect(`{ a = "x", b = { 3, 2, 1 } }`)
+
+	// A multi-line function definition gets the continuation prompt.
+	s.send("function double(x)\r")
+	s.expect(">> ")
+	s.send("return x * 2\r")
+	s.expect(">> ")
+	s.send("end\r")
+	s.expect("s3lua> ")
+	s.send("double(21), double(0.5)\r")
+	s.expect("42\t1")
+
+	// Tab completion: s3.li completes to the common prefix, a second tab
+	// lists the candidates.
+	s.send("s3.li\t\t")
+	s.expect("s3.list_buckets")
+	s.send("\x03") // Ctrl-C clears the line
+	s.expect("s3lua> ")
+	s.send("tbl = { inner = { alpha = 1, alps = 2 } }\r")
+	s.expect("s3lua> ")
+	s.send("tbl.inner.al\t\t")
+	s.expect("tbl.inner.alps")
+	s.send("\x03")
+	s.expect("s3lua> ")
+
+	// An S3 error prints its fields and the REPL goes on.
+	s.send("s3.get_bytes('no-such-bucket-in-repl/key')\r")
+	s.expect("NoSuchBucket")
+	s.expect("bucket:")
+	s.expect("s3lua> ")
+	s.send("s3.create_bucket('repl-bucket'); s3.put_bytes('repl-bucket/k', 'v', 'text/plain')\r")
+	s.expect("s3lua> ")
+	s.send("s3.ls('repl-bucket/')\r")
+	s.expect(`{ "k" }`)
+
+	// Ctrl-C cancels a running evaluation; the REPL goes on.
+	s.send("print('spinning') while true do end\r")
+	s.expect("spinning")
+	time.Sleep(100 * time.Millisecond)
+	s.send("\x03")
+	s.expect("canceled")
+	s.expect("s3lua> ")
+	s.send("'still here'\r")
+	s.expect(`"still here"`)
+
+	if code := s.exit(); code != 0 {
+		t.Errorf("Ctrl-D: exit %d, want 0", code)
+	}
+}
+
+func TestREPLHistoryAcrossSessions(t *testing.T) {
+	env := cliCleanEnv(t)
+	hist := filepath.Join(t.TempDir(), "state", "s3lua-history")
+	env = append(env, "S3LUA_HISTORY="+hist)
+
+	s := startREPL(t, env, "--local")
+	s.send("'remember ' .. 'me'\r")
+	s.expect(`"remember me"`)
+	if code := s.exit(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	data, err := os.ReadFile(hist)
+	if err != nil {
+		t.Fatalf("history file: %v", err)
+	}
+	if !strings.Contains(string(data), "'remember ' .. 'me'") {
+		t.Fatalf("history file lacks the entry:\n%s", data)
+	}
+
+	// The second session recalls it with the up arrow.
+	s = startREPL(t, env, "--local")
+	s.send("\x1b[A\r")
+	s.expect(`"remember me"`)
+	if code := s.exit(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestREPLAfterScript(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "setup.lua")
+	cliWriteFile(t, script, "greeting = 'hello from ' .. arg[1]\n")
+	s := startREPL(t, cliCleanEnv(t), "--local", "-i", script, "the script")
+	s.send("greeting\r")
+	s.expect(`"hello from the script"`)
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
