@@ -35,13 +35,17 @@ func SplitBucketPath(bp string) (bucket, path string, err error) {
 // (RFC 3986 per segment, '/' kept), exactly as requests send it.
 func (c *Client) BucketPathToURI(bucket, path string) string {
 	scheme, host := c.cfg.Scheme, c.cfg.Host
+	escaped := ""
+	if path != "" {
+		escaped = signature.EscapePath(path)
+	}
 	if bucket == "" {
-		return scheme + "://" + host + "/" + signature.EscapePath(path)
+		return scheme + "://" + host + "/" + escaped
 	}
 	if c.cfg.usePathStyle(bucket) {
-		return scheme + "://" + host + "/" + signature.EscapePath(bucket) + "/" + signature.EscapePath(path)
+		return scheme + "://" + host + "/" + signature.EscapePath(bucket) + "/" + escaped
 	}
-	return scheme + "://" + bucket + "." + host + "/" + signature.EscapePath(path)
+	return scheme + "://" + bucket + "." + host + "/" + escaped
 }
 
 // BucketPathToBucketPathURI splits bp as SplitBucketPath and returns the
