@@ -12,12 +12,15 @@
 // the store checks it. Tests that prove signing is right must run against
 // MinIO or versitygw.
 //
-// Other gaps worth knowing (gofakes3 v1.2.0): no ACLs (a `?acl` request is
-// routed as a plain object request), no bucket policies, tagging or
-// lifecycle; aws-chunked bodies are decoded only for
-// STREAMING-AWS4-HMAC-SHA256-PAYLOAD on a single PUT (not the trailer
-// variants, not UploadPart), and chunk signatures are not checked;
-// in-progress multipart uploads live in memory and do not survive a restart.
+// Other gaps worth knowing (gofakes3 v1.2.0): no ACLs: `GET ?acl` answers
+// that the owner has FULL_CONTROL and `PUT ?acl` accepts only "private", as
+// MinIO does (gofakes3 alone would overwrite the object with the ACL
+// document); bucket policies, tagging, lifecycle, CORS configuration and the
+// other unimplemented subresources answer 501 NotImplemented. aws-chunked
+// bodies are decoded only for STREAMING-AWS4-HMAC-SHA256-PAYLOAD on a single
+// PUT (not the trailer variants, not UploadPart), and chunk signatures are
+// not checked. In-progress multipart uploads live in memory and do not
+// survive a restart; completed objects do.
 package localstore
 
 import (
@@ -124,7 +127,7 @@ func StartWith(opt Options) (*Server, error) {
 		secretKey: randomHex(20),
 		done:      make(chan struct{}),
 		http: &http.Server{
-			Handler:           fake.Server(),
+			Handler:           guard{fake.Server()},
 			ReadHeaderTimeout: 30 * time.Second,
 			ErrorLog:          log.New(logw, "localstore http: ", log.LstdFlags),
 		},

@@ -189,3 +189,53 @@ func uploadMultipart(t *testing.T, ep, bucket, key string, parts int) {
 	complete.WriteString("</CompleteMultipartUpload>")
 	mustStatus(t, 200, "POST", ep+"/"+bucket+"/"+key+"?uploadId="+init.UploadID, []byte(complete.String()))
 }
+
+func TestUnsupportedSubresourcesLeaveObjectsAlone(t *testing.T) {
+	s, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ep := s.Endpoint()
+	mustStatus(t, 200, "PUT", ep+"/acls", nil)
+	mustStatus(t, 200, "PUT", ep+"/acls/obj", []byte("payload"))
+
+	tests := []struct {
+		name, method, path string
+		header             map[string]string
+		body               string
+		status             int
+		contains           string
+	}{
+		{"get object acl", "GET", "/acls/obj?acl", nil, "", 200, "<Permission>FULL_CONTROL</Permission>"},
+		{"get bucket acl", "GET", "/acls?acl", nil, "", 200, "<AccessControlPolicy"},
+		{"get missing key acl", "GET", "/acls/nope?acl", nil, "", 404, "<Code>NoSuchKey</Code>"},
+		{"get missing bucket acl", "GET", "/nobucket?acl", nil, "", 404, "<Code>NoSuchBucket</Code>"},
+		{"put private acl", "PUT", "/acls/obj?acl", map[string]string{"x-amz-acl": "private"}, "", 200, ""},
+		{"put public acl", "PUT", "/acls/obj?acl", map[string]string{"x-amz-acl": "public-read"}, "", 501, "<Code>NotImplemented</Code>"},
+		{"put acl body", "PUT", "/acls/obj?acl", nil, "<AccessControlPolicy/>", 501, "<Code>NotImplemented</Code>"},
+		{"put tagging", "PUT", "/acls/obj?tagging", nil, "<Tagging/>", 501, "tagging"},
+		{"get bucket policy", "GET", "/acls?policy", nil, "", 501, "policy"},
+		{"delete lifecycle", "DELETE", "/acls?lifecycle", nil, "", 501, "lifecycle"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, ep+tc.path, strings.NewReader(tc.body))
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.contains) {
+				t.Fatalf("status %d body %s; want %d containing %q", resp.StatusCode, b, tc.status, tc.contains)
+			}
+			if got := mustStatus(t, 200, "GET", ep+"/acls/obj", nil); string(got) != "payload" {
+				t.Fatalf("the object changed to %q", got)
+			}
+		})
+	}
+}
