@@ -107,8 +107,8 @@ func TestOracleSDK(t *testing.T) {
 
 type randCase struct {
 	method, host, scheme, path, rawQuery, region, payload string
-	header                                              http.Header
-	time                                                time.Time
+	header                                                http.Header
+	time                                                  time.Time
 }
 
 func (c randCase) request() *http.Request {

@@ -33,6 +33,8 @@ const (
 	crlf          = "\r\n"
 )
 
+var crlfBytes = []byte(crlf)
+
 // resolved returns the effective chunk length, the trailer header name and its value length.
 func (so StreamOptions) resolved() (chunkLen int, trailerName string, trailerValueLen int, err error) {
 	chunkLen = so.ChunkLen
@@ -345,7 +347,7 @@ func (r *chunkReader) frame(data []byte) {
 	h = append(h, crlf...)
 	r.pHead, r.pData, r.pTail = h, data, nil
 	if len(data) > 0 || r.trailerName == "" {
-		r.pTail = []byte(crlf)
+		r.pTail = crlfBytes
 		r.head = h
 		return
 	}
