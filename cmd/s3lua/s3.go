@@ -1,5 +1,3 @@
-//go:build s3real
-
 package main
 
 import (
