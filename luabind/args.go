@@ -1,0 +1,363 @@
+package luabind
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
+)
+
+// Argument checking. Every error has Lua's standard form, with the
+// function's own name (gopher-lua's ArgError would derive it from the
+// calling frame and print it unquoted, or as "?" for a call through a
+// local alias or pcall):
+//
+//	bad argument #2 to 'put_bytes' (string expected, got nil)
+//
+// RaiseError prefixes the position of the Lua code that made the call.
+
+// argError raises "bad argument #n to 'name' (msg)".
+func (c *call) argError(n int, format string, args ...any) {
+	c.L.RaiseError("bad argument #%d to '%s' (%s)", n, c.name, fmt.Sprintf(format, args...))
+}
+
+// typeError raises "bad argument #n to 'name' (want expected, got T)". A
+// missing argument counts as nil, as the contract's example shows.
+func (c *call) typeError(n int, want string) {
+	c.argError(n, "%s expected, got %s", want, typeName(c.L.Get(n)))
+}
+
+func typeName(v lua.LValue) string { return v.Type().String() }
+
+// isNone reports whether argument n is absent or nil: optional positional
+// arguments may be nil.
+func (c *call) isNone(n int) bool { return c.L.Get(n) == lua.LNil }
+
+// str checks that argument n is a string (a number is converted, as Lua's
+// luaL_checkstring does).
+func (c *call) str(n int) string {
+	switch v := c.L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return v.String()
+	}
+	c.typeError(n, "string")
+	return ""
+}
+
+// optStr is str with a default for nil.
+func (c *call) optStr(n int, def string) string {
+	if c.isNone(n) {
+		return def
+	}
+	return c.str(n)
+}
+
+// integer checks that argument n is a number with an integral value in
+// [min, max].
+func (c *call) integer(n int, min, max int64) int64 {
+	num, ok := c.L.Get(n).(lua.LNumber)
+	if !ok {
+		c.typeError(n, "number")
+	}
+	i, ok := toInteger(num)
+	if !ok {
+		c.argError(n, "number has no integer representation")
+	}
+	if i < min || i > max {
+		c.argError(n, "%s", rangeMessage(i, min, max))
+	}
+	return i
+}
+
+func rangeMessage(i, min, max int64) string {
+	if max == math.MaxInt64 {
+		return fmt.Sprintf("%d is out of range: at least %d", i, min)
+	}
+	return fmt.Sprintf("%d is out of range: %d to %d", i, min, max)
+}
+
+func toInteger(num lua.LNumber) (int64, bool) {
+	f := float64(num)
+	if math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f) || f > math.MaxInt64 || f < math.MinInt64 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// optInteger is integer with a default for nil.
+func (c *call) optInteger(n int, def, min, max int64) int64 {
+	if c.isNone(n) {
+		return def
+	}
+	return c.integer(n, min, max)
+}
+
+// boolean checks that argument n is a boolean.
+func (c *call) boolean(n int) bool {
+	b, ok := c.L.Get(n).(lua.LBool)
+	if !ok {
+		c.typeError(n, "boolean")
+	}
+	return bool(b)
+}
+
+func (c *call) optBoolean(n int, def bool) bool {
+	if c.isNone(n) {
+		return def
+	}
+	return c.boolean(n)
+}
+
+// function checks that argument n is a function.
+func (c *call) function(n int) *lua.LFunction {
+	f, ok := c.L.Get(n).(*lua.LFunction)
+	if !ok {
+		c.typeError(n, "function")
+	}
+	return f
+}
+
+func (c *call) optFunction(n int) *lua.LFunction {
+	if c.isNone(n) {
+		return nil
+	}
+	return c.function(n)
+}
+
+// table checks that argument n is a table.
+func (c *call) table(n int) *lua.LTable {
+	t, ok := c.L.Get(n).(*lua.LTable)
+	if !ok {
+		c.typeError(n, "table")
+	}
+	return t
+}
+
+// bucketPath checks argument n as a bucket+path string ("bucket/key"), the
+// bucket against Options.Buckets, and returns it with its parts.
+func (c *call) bucketPath(n int) (bp, bucket, key string) {
+	bp = c.str(n)
+	bucket, key, err := engine.SplitBucketPath(bp)
+	if err != nil {
+		c.argError(n, "%s", oneLine(err.Error()))
+	}
+	c.allowBucket(n, bucket)
+	return bp, bucket, key
+}
+
+// bucketName checks argument n as a bucket name (a trailing "/" is
+// accepted, so "bucket/" works as in bucket+path strings).
+func (c *call) bucketName(n int) string {
+	b := strings.TrimSuffix(c.str(n), "/")
+	if b == "" || strings.Contains(b, "/") {
+		c.argError(n, "bucket name expected, got %q", c.str(n))
+	}
+	c.allowBucket(n, b)
+	return b
+}
+
+// allowBucket enforces Options.Buckets.
+func (c *call) allowBucket(n int, bucket string) {
+	if c.m.buckets != nil && !c.m.buckets[bucket] {
+		c.argError(n, "bucket '%s' is not allowed", bucket)
+	}
+}
+
+// headers reads an optional header table {["x-amz-acl"] = "private"} at
+// argument n: string names, string (or number) values.
+func (c *call) headers(n int) http.Header {
+	v := c.L.Get(n)
+	if v == lua.LNil {
+		return nil
+	}
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		c.typeError(n, "table")
+	}
+	h, msg := headersFromTable(t)
+	if msg != "" {
+		c.argError(n, "%s", msg)
+	}
+	return h
+}
+
+// headersFromTable converts a Lua header table; msg says what is wrong.
+func headersFromTable(t *lua.LTable) (h http.Header, msg string) {
+	h = http.Header{}
+	t.ForEach(func(k, v lua.LValue) {
+		if msg != "" {
+			return
+		}
+		name, ok := k.(lua.LString)
+		if !ok || name == "" {
+			msg = fmt.Sprintf("header names must be non-empty strings, got %s", typeName(k))
+			return
+		}
+		switch v := v.(type) {
+		case lua.LString:
+			h.Set(string(name), string(v))
+		case lua.LNumber:
+			h.Set(string(name), v.String())
+		default:
+			msg = fmt.Sprintf("header '%s' must be a string, got %s", name, typeName(v))
+		}
+	})
+	return h, msg
+}
+
+// option kinds for options.
+const (
+	optString   = "string"
+	optBoolean  = "boolean"
+	optInteger  = "integer"
+	optFunction = "function"
+	optTable    = "table"
+)
+
+// options reads an optional options table at argument n. spec maps each
+// allowed key to its kind; an unknown key (a typo) or a wrong type is an
+// argument error naming the key.
+func (c *call) options(n int, spec map[string]string) map[string]lua.LValue {
+	v := c.L.Get(n)
+	if v == lua.LNil {
+		return map[string]lua.LValue{}
+	}
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		c.typeError(n, "table")
+	}
+	out := map[string]lua.LValue{}
+	var bad string
+	t.ForEach(func(k, v lua.LValue) {
+		if bad != "" {
+			return
+		}
+		key, ok := k.(lua.LString)
+		if !ok {
+			bad = fmt.Sprintf("option names must be strings, got %s", typeName(k))
+			return
+		}
+		kind, ok := spec[string(key)]
+		if !ok {
+			bad = fmt.Sprintf("unknown option '%s' (valid: %s)", key, validKeys(spec))
+			return
+		}
+		if v == lua.LNil {
+			return
+		}
+		if !hasKind(v, kind) {
+			bad = fmt.Sprintf("option '%s' must be %s, got %s", key, article(kind), typeName(v))
+			return
+		}
+		out[string(key)] = v
+	})
+	if bad != "" {
+		c.argError(n, "%s", bad)
+	}
+	return out
+}
+
+func hasKind(v lua.LValue, kind string) bool {
+	switch kind {
+	case optString:
+		return v.Type() == lua.LTString
+	case optBoolean:
+		return v.Type() == lua.LTBool
+	case optInteger:
+		num, ok := v.(lua.LNumber)
+		if !ok {
+			return false
+		}
+		_, ok = toInteger(num)
+		return ok
+	case optFunction:
+		return v.Type() == lua.LTFunction
+	case optTable:
+		return v.Type() == lua.LTTable
+	}
+	return false
+}
+
+func article(kind string) string {
+	if kind == optInteger {
+		return "an integer"
+	}
+	return "a " + kind
+}
+
+func validKeys(spec map[string]string) string {
+	keys := make([]string, 0, len(spec))
+	for k := range spec {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+// optionString returns a string option or def.
+func optionString(o map[string]lua.LValue, key, def string) string {
+	if v, ok := o[key].(lua.LString); ok {
+		return string(v)
+	}
+	return def
+}
+
+func optionBool(o map[string]lua.LValue, key string) bool {
+	return o[key] == lua.LTrue
+}
+
+// optionInt returns an integer option (already checked integral) or def.
+func optionInt(o map[string]lua.LValue, key string, def int64) int64 {
+	if v, ok := o[key].(lua.LNumber); ok {
+		i, _ := toInteger(v)
+		return i
+	}
+	return def
+}
+
+func optionFunction(o map[string]lua.LValue, key string) *lua.LFunction {
+	f, _ := o[key].(*lua.LFunction)
+	return f
+}
+
+// checkOptionRange raises an argument error when an integer option is out
+// of range.
+func (c *call) checkOptionRange(n int, o map[string]lua.LValue, key string, min, max int64) {
+	if _, ok := o[key]; !ok {
+		return
+	}
+	i := optionInt(o, key, 0)
+	if i < min || i > max {
+		c.argError(n, "option '%s': %s", key, rangeMessage(i, min, max))
+	}
+}
+
+// checkOptionEnum raises an argument error when a string option is not one
+// of values.
+func (c *call) checkOptionEnum(n int, o map[string]lua.LValue, key string, values ...string) {
+	v, ok := o[key].(lua.LString)
+	if !ok {
+		return
+	}
+	for _, allowed := range values {
+		if string(v) == allowed {
+			return
+		}
+	}
+	c.argError(n, "option '%s': invalid value '%s' (valid: %s)", key, v, strings.Join(values, ", "))
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "\r\n\t") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return s
+}

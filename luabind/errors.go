@@ -1,0 +1,272 @@
+package luabind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
+)
+
+// Metatable names, kept in the registry (never globals).
+const (
+	errorType  = "s3.error"
+	bodyType   = "s3.body"
+	writerType = "s3.writer"
+)
+
+// errorFields are the fields of an error table, in the order __tostring
+// and ErrorMessage consider them.
+var errorFields = []string{"op", "code", "message", "status", "request_id", "host_id", "method", "bucket", "key", "region"}
+
+// callbackError is a Lua error raised inside a callback (a ls_proc fold,
+// a get_proc reader, a put writer, a multipart get_part, a progress or
+// path_to_mime_proc function). The engine returns it unchanged (errors.As
+// finds it) and the module re-raises Value, the very value the callback
+// raised.
+type callbackError struct {
+	Value     lua.LValue
+	Traceback string
+}
+
+func (e *callbackError) Error() string {
+	if s, ok := e.Value.(lua.LString); ok {
+		return "lua callback: " + string(s)
+	}
+	return "lua callback raised a " + e.Value.Type().String()
+}
+
+// fromPCall wraps the error of a protected call of a Lua callback.
+func fromPCall(err error) error {
+	var api *lua.ApiError
+	if errors.As(err, &api) {
+		return &callbackError{Value: api.Object, Traceback: api.StackTrace}
+	}
+	return err
+}
+
+// usageError is a misuse detected while a callback runs (a writer that
+// wrote too few bytes, get_part returning a non-string). It is raised as a
+// plain Lua error string.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// raise turns an error from the engine into a Lua error and never returns:
+// a callback's own error value is re-raised as is; a usage error as a
+// string; anything else as an error table.
+func (c *call) raise(err error) {
+	var cb *callbackError
+	if errors.As(err, &cb) {
+		// Level 0: a string keeps exactly the text (and position) it was
+		// raised with; a table stays the same table.
+		c.L.Error(cb.Value, 0)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		c.L.RaiseError("%s", ue.msg)
+	}
+	c.L.Error(c.errorTable(err), 1)
+}
+
+// errorTable builds the error table for err: same metatable for all, with
+// status (integer, S3 answers only), code, message, request_id, host_id,
+// method, bucket, key, region where known, and op, the Lua function.
+func (c *call) errorTable(err error) *lua.LTable {
+	L := c.L
+	t := L.CreateTable(0, 10)
+	set := func(k, v string) {
+		if v != "" {
+			t.RawSetString(k, lua.LString(v))
+		}
+	}
+	set("op", c.name)
+	var (
+		re  *engine.ResponseError
+		rq  *engine.RequestError
+		de  *engine.DeleteError
+		cre *engine.CredentialsError
+	)
+	switch {
+	case errors.As(err, &re):
+		t.RawSetString("status", lua.LNumber(re.StatusCode))
+		set("code", re.Code)
+		set("message", re.Message)
+		set("request_id", re.RequestID)
+		set("host_id", re.HostID)
+		set("method", re.Method)
+		set("bucket", re.Bucket)
+		set("key", re.Key)
+		set("region", re.Region)
+	case errors.As(err, &de):
+		set("code", "DeleteError")
+		set("message", de.Error())
+		set("method", "POST")
+		failed := L.CreateTable(len(de.Errors), 0)
+		for _, ke := range de.Errors {
+			e := L.CreateTable(0, 3)
+			e.RawSetString("key", lua.LString(ke.Key))
+			e.RawSetString("code", lua.LString(ke.Code))
+			e.RawSetString("message", lua.LString(ke.Message))
+			failed.Append(e)
+		}
+		t.RawSetString("errors", failed)
+	case errors.As(err, &rq):
+		set("code", networkCode(rq.Err))
+		msg := "request failed"
+		if rq.Err != nil {
+			msg = rq.Err.Error()
+		}
+		set("message", msg)
+		set("method", rq.Method)
+		set("bucket", rq.Bucket)
+		set("key", rq.Key)
+	case errors.As(err, &cre), errors.Is(err, engine.ErrNoCredentials):
+		set("code", "NoCredentials")
+		set("message", err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		set("code", networkCode(err))
+		set("message", err.Error())
+	case errors.Is(err, fs.ErrExist):
+		set("code", "FileExists")
+		set("message", err.Error())
+	case errors.Is(err, fs.ErrNotExist):
+		set("code", "FileNotFound")
+		set("message", err.Error())
+	case errors.Is(err, fs.ErrPermission):
+		set("code", "PermissionDenied")
+		set("message", err.Error())
+	default:
+		set("code", "Error")
+		set("message", err.Error())
+	}
+	L.SetMetatable(t, L.GetTypeMetatable(errorType))
+	return t
+}
+
+// networkCode names a failure without an S3 answer.
+func networkCode(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "Canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Timeout"
+	}
+	return "NetworkError"
+}
+
+// errorToString is the error table's __tostring: one readable line,
+//
+//	s3.get_bytes: GET bucket/key: 404 NoSuchKey: The specified key does not exist. (request id 17A...)
+func errorToString(L *lua.LState) int {
+	t := L.CheckTable(1)
+	L.Push(lua.LString(formatErrorTable(t)))
+	return 1
+}
+
+func formatErrorTable(t *lua.LTable) string {
+	get := func(k string) string {
+		switch v := t.RawGetString(k).(type) {
+		case lua.LString:
+			return string(v)
+		case lua.LNumber:
+			return v.String()
+		}
+		return ""
+	}
+	var b strings.Builder
+	if op := get("op"); op != "" {
+		b.WriteString("s3." + op + ": ")
+	}
+	if m := get("method"); m != "" {
+		b.WriteString(m + " ")
+		if bucket := get("bucket"); bucket != "" {
+			b.WriteString(bucket + "/" + get("key"))
+		} else {
+			b.WriteString("/")
+		}
+		b.WriteString(": ")
+	}
+	if s := get("status"); s != "" {
+		b.WriteString(s + " ")
+	}
+	b.WriteString(get("code"))
+	if msg := get("message"); msg != "" {
+		b.WriteString(": " + oneLine(msg))
+	}
+	var extra []string
+	if r := get("region"); r != "" {
+		extra = append(extra, "bucket region "+r)
+	}
+	if id := get("request_id"); id != "" {
+		extra = append(extra, "request id "+id)
+	}
+	if len(extra) > 0 {
+		b.WriteString(" (" + strings.Join(extra, ", ") + ")")
+	}
+	return b.String()
+}
+
+// IsErrorTable reports whether v is an error table raised by the s3
+// module (an S3, network, credentials or file failure).
+func IsErrorTable(L *lua.LState, v lua.LValue) bool {
+	t, ok := v.(*lua.LTable)
+	return ok && t.Metatable == L.GetTypeMetatable(errorType) && t.Metatable != lua.LNil
+}
+
+// ErrorMessage returns the one-line message of a Lua error value, for a
+// command line or a log: a string as is, an s3 error table through its
+// __tostring, any other table through its __tostring if it has one, else
+// its fields ("{code = ..., message = ...}") rather than "table: 0x...".
+// It never calls into Lua code that could raise.
+func ErrorMessage(L *lua.LState, v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case *lua.LTable:
+		if IsErrorTable(L, v) {
+			return formatErrorTable(v)
+		}
+		if fn, ok := L.GetMetaField(v, "__tostring").(*lua.LFunction); ok {
+			if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, v); err == nil {
+				s := L.Get(-1)
+				L.Pop(1)
+				if str, ok := s.(lua.LString); ok {
+					return string(str)
+				}
+			}
+		}
+		return formatFields(v)
+	case nil:
+		return "nil"
+	}
+	return v.String()
+}
+
+// formatFields shows a table's string-keyed scalar fields.
+func formatFields(t *lua.LTable) string {
+	var parts []string
+	t.ForEach(func(k, v lua.LValue) {
+		if len(parts) >= 12 {
+			return
+		}
+		ks, ok := k.(lua.LString)
+		if !ok {
+			return
+		}
+		switch v.(type) {
+		case lua.LString:
+			parts = append(parts, fmt.Sprintf("%s = %q", ks, string(v.(lua.LString))))
+		case lua.LNumber, lua.LBool:
+			parts = append(parts, fmt.Sprintf("%s = %s", ks, v.String()))
+		}
+	})
+	if len(parts) == 0 {
+		return "(error object is a table value)"
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

@@ -1,0 +1,218 @@
+package luabind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
+)
+
+// ModuleName is the name scripts require: local s3 = require "s3".
+const ModuleName = "s3"
+
+// Options configures the module on one *lua.LState.
+type Options struct {
+	// Client is the engine client the module starts with. The setters
+	// (s3.region("eu-west-1"), s3.with{...}) derive new clients from it with
+	// Client.WithConfig, sharing its connection pool; Client itself is never
+	// changed. nil means engine.New(engine.Config{}): AWS defaults and the
+	// AWS CLI credential chain.
+	Client *engine.Client
+
+	// Sandbox removes from the state what lets a script run other programs,
+	// load code from disk or end the host process: os.execute, os.exit,
+	// io.popen, loadfile, dofile and require's file searchers (require finds
+	// preloaded modules only); load and loadstring refuse binary chunks. With
+	// Root also set, io.open, io.lines, io.input, io.output, os.remove and
+	// os.rename only accept paths inside Root and os.tmpname is removed.
+	Sandbox bool
+
+	// Root, if set, is the directory get_file, put_file and the
+	// multipart_*_file functions are confined to: a path must resolve (after
+	// cleaning and following symbolic links) inside Root, or the call fails
+	// with an argument error before any I/O. Relative paths are relative to
+	// Root. Root must exist.
+	Root string
+
+	// Buckets, if set, are the only buckets a script may touch: any call on
+	// another bucket (both buckets of copy, presigning included) fails with
+	// an argument error before any request, and list_buckets returns only
+	// the allowed buckets that exist.
+	Buckets []string
+
+	// Progress, if set, is called when a transfer with a known size starts
+	// (get_file, put_file, multipart_put_file, resume_multipart_put_file):
+	// desc names it ("get_file bucket/key"), total is its size in bytes.
+	// update is then called with the bytes done so far, and finish once when
+	// the transfer ends, successfully or not. All three run on the goroutine
+	// running the script. A script's own {progress = fn} option is called
+	// as well.
+	Progress func(desc string, total int64) (update func(done int64), finish func())
+}
+
+// module is the state of the s3 module on one LState: everything a setter
+// changes lives here, never in a package variable.
+type module struct {
+	opts    Options
+	client  *engine.Client // current settings; replaced by setters and s3.with
+	mime    *lua.LFunction // path_to_mime_proc set by the script; nil = the client's
+	root    string         // resolved Options.Root, "" when unset
+	buckets map[string]bool
+}
+
+// Preload makes require "s3" work on L with opts. With opts.Sandbox it also
+// applies the sandbox to L at once (see Options.Sandbox).
+func Preload(L *lua.LState, opts Options) error {
+	m, err := newModule(opts)
+	if err != nil {
+		return err
+	}
+	if opts.Sandbox {
+		applySandbox(L, m)
+	}
+	if pkg, ok := L.GetGlobal("package").(*lua.LTable); !ok || pkg.RawGetString("preload").Type() != lua.LTTable {
+		return errors.New("luabind: package.preload is missing: open the package library first (lua.OpenPackage)")
+	}
+	L.PreloadModule(ModuleName, m.loader)
+	return nil
+}
+
+// Open is Preload, then require "s3", then the global s3: one call gives a
+// state the module. It returns the module table.
+func Open(L *lua.LState, opts Options) (*lua.LTable, error) {
+	if err := Preload(L, opts); err != nil {
+		return nil, err
+	}
+	require, ok := L.GetGlobal("require").(*lua.LFunction)
+	if !ok {
+		return nil, errors.New("luabind: require is missing: open the package library first (lua.OpenPackage)")
+	}
+	if err := L.CallByParam(lua.P{Fn: require, NRet: 1, Protect: true}, lua.LString(ModuleName)); err != nil {
+		return nil, fmt.Errorf("luabind: require %q: %w", ModuleName, err)
+	}
+	mod, ok := L.Get(-1).(*lua.LTable)
+	L.Pop(1)
+	if !ok {
+		return nil, fmt.Errorf("luabind: require %q did not return a table", ModuleName)
+	}
+	L.SetGlobal(ModuleName, mod)
+	return mod, nil
+}
+
+func newModule(opts Options) (*module, error) {
+	m := &module{opts: opts, client: opts.Client}
+	if m.client == nil {
+		c, err := engine.New(engine.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("luabind: default client: %w", err)
+		}
+		m.client = c
+	}
+	if opts.Root != "" {
+		abs, err := filepath.Abs(opts.Root)
+		if err != nil {
+			return nil, fmt.Errorf("luabind: Root: %w", err)
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return nil, fmt.Errorf("luabind: Root: %w", err)
+		}
+		st, err := os.Stat(real)
+		if err != nil {
+			return nil, fmt.Errorf("luabind: Root: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("luabind: Root %s is not a directory", opts.Root)
+		}
+		m.root = real
+	}
+	if opts.Buckets != nil {
+		m.buckets = make(map[string]bool, len(opts.Buckets))
+		for _, b := range opts.Buckets {
+			m.buckets[b] = true
+		}
+	}
+	return m, nil
+}
+
+// function is one Lua function of the module.
+type function func(c *call) int
+
+// functions maps each Lua name to its implementation; the files of this
+// package fill it in their init functions, grouped as in docs/lua-api.md.
+var functions = map[string]function{}
+
+// FunctionNames returns the names of the module's functions, sorted (for
+// the REPL's completion and for tests).
+func FunctionNames() []string {
+	names := make([]string, 0, len(functions))
+	for n := range functions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// constants are the module's numeric values.
+var constants = map[string]int64{
+	"aws_chunk_len_minimum":    engine.ChunkLenMinimum,
+	"aws_chunk_len_default":    engine.ChunkLenDefault,
+	"multipart_size_minimum":   engine.MultipartSizeMinimum,
+	"multipart_size_default":   engine.MultipartSizeDefault,
+	"multipart_number_minimum": multipartNumberMin,
+	"multipart_number_maximum": multipartNumberMax,
+}
+
+const (
+	multipartNumberMin = 1
+	multipartNumberMax = 10000
+)
+
+// loader is the package.preload entry: it builds the module table, whose
+// functions are closures over m.
+func (m *module) loader(L *lua.LState) int {
+	registerTypes(L)
+	mod := L.CreateTable(0, len(functions)+len(constants))
+	for name, f := range functions {
+		mod.RawSetString(name, L.NewFunction(m.bind(name, f)))
+	}
+	for name, v := range constants {
+		mod.RawSetString(name, lua.LNumber(v))
+	}
+	L.Push(mod)
+	return 1
+}
+
+// bind turns a function into an LGFunction that knows its Lua name (for
+// argument errors) and the module state.
+func (m *module) bind(name string, f function) lua.LGFunction {
+	return func(L *lua.LState) int {
+		return f(&call{L: L, m: m, name: name})
+	}
+}
+
+// call is one invocation of a module function: the state, the module and
+// the function's Lua name.
+type call struct {
+	L    *lua.LState
+	m    *module
+	name string
+}
+
+// ctx is the context of every request: the state's, so that an embedding
+// program (or the REPL's Ctrl-C) cancels a transfer with L.SetContext.
+func (c *call) ctx() context.Context {
+	if ctx := c.L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// client is the engine client with the current settings.
+func (c *call) client() *engine.Client { return c.m.client }

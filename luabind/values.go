@@ -1,0 +1,264 @@
+package luabind
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
+)
+
+// Conversions between engine values and Lua values. Every table built here
+// is plain data: no secret, no userdata, no functions.
+
+// timeLayout is the form S3 uses for times in its XML (ISO 8601, UTC,
+// milliseconds): "2009-10-12T17:50:30.000Z".
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// headersToTable turns response headers into {["content-length"] = "13"}:
+// lower-case names, string values (several values joined with ", ").
+func headersToTable(L *lua.LState, h http.Header) *lua.LTable {
+	t := L.CreateTable(0, len(h))
+	for name, values := range h {
+		t.RawSetString(strings.ToLower(name), lua.LString(strings.Join(values, ", ")))
+	}
+	return t
+}
+
+func ownerToTable(L *lua.LState, o engine.Owner) *lua.LTable {
+	t := L.CreateTable(0, 2)
+	setString(t, "id", o.ID)
+	setString(t, "display_name", o.DisplayName)
+	return t
+}
+
+func setString(t *lua.LTable, k, v string) {
+	if v != "" {
+		t.RawSetString(k, lua.LString(v))
+	}
+}
+
+// objectToTable is a listing entry for an object:
+// {key=, last_modified=, etag=, size=, storage_class=, owner={id=, display_name=}}.
+func objectToTable(L *lua.LState, o engine.Object) *lua.LTable {
+	t := L.CreateTable(0, 6)
+	t.RawSetString("key", lua.LString(o.Key))
+	if !o.LastModified.IsZero() {
+		t.RawSetString("last_modified", lua.LString(formatTime(o.LastModified)))
+	}
+	setString(t, "etag", o.ETag)
+	t.RawSetString("size", lua.LNumber(o.Size))
+	setString(t, "storage_class", o.StorageClass)
+	if o.Owner != nil {
+		t.RawSetString("owner", ownerToTable(L, *o.Owner))
+	}
+	return t
+}
+
+// itemToTable is a listing entry: an object table, or {prefix=} for a
+// common prefix.
+func itemToTable(L *lua.LState, it engine.Item) *lua.LTable {
+	if it.IsPrefix {
+		t := L.CreateTable(0, 1)
+		t.RawSetString("prefix", lua.LString(it.Prefix))
+		return t
+	}
+	return objectToTable(L, it.Object)
+}
+
+func itemsToTable(L *lua.LState, items []engine.Item) *lua.LTable {
+	t := L.CreateTable(len(items), 0)
+	for _, it := range items {
+		t.Append(itemToTable(L, it))
+	}
+	return t
+}
+
+func stringsToTable(L *lua.LState, ss []string) *lua.LTable {
+	t := L.CreateTable(len(ss), 0)
+	for _, s := range ss {
+		t.Append(lua.LString(s))
+	}
+	return t
+}
+
+// aclToTable: {owner={id=, display_name=}, grants={{grantee={type=, id=,
+// display_name=, uri=, email=}, permission=}, ...}}.
+func aclToTable(L *lua.LState, acl *engine.ACL) lua.LValue {
+	if acl == nil {
+		return lua.LNil
+	}
+	t := L.CreateTable(0, 2)
+	t.RawSetString("owner", ownerToTable(L, acl.Owner))
+	grants := L.CreateTable(len(acl.Grants), 0)
+	for _, g := range acl.Grants {
+		gt := L.CreateTable(0, 2)
+		ge := L.CreateTable(0, 5)
+		setString(ge, "type", g.Grantee.Type)
+		setString(ge, "id", g.Grantee.ID)
+		setString(ge, "display_name", g.Grantee.DisplayName)
+		setString(ge, "uri", g.Grantee.URI)
+		setString(ge, "email", g.Grantee.Email)
+		gt.RawSetString("grantee", ge)
+		gt.RawSetString("permission", lua.LString(g.Permission))
+		grants.Append(gt)
+	}
+	t.RawSetString("grants", grants)
+	return t
+}
+
+// aclFromTable reads the same shape; msg says what is wrong.
+func aclFromTable(t *lua.LTable) (acl *engine.ACL, msg string) {
+	acl = &engine.ACL{}
+	field := func(tb *lua.LTable, path, k string) (string, string) {
+		switch v := tb.RawGetString(k).(type) {
+		case *lua.LNilType:
+			return "", ""
+		case lua.LString:
+			return string(v), ""
+		default:
+			return "", fmt.Sprintf("%s%s must be a string, got %s", path, k, typeName(v))
+		}
+	}
+	switch o := t.RawGetString("owner").(type) {
+	case *lua.LNilType:
+	case *lua.LTable:
+		if acl.Owner.ID, msg = field(o, "owner.", "id"); msg != "" {
+			return nil, msg
+		}
+		if acl.Owner.DisplayName, msg = field(o, "owner.", "display_name"); msg != "" {
+			return nil, msg
+		}
+	default:
+		return nil, "owner must be a table, got " + typeName(o)
+	}
+	grants, ok := t.RawGetString("grants").(*lua.LTable)
+	if !ok {
+		if v := t.RawGetString("grants"); v != lua.LNil {
+			return nil, "grants must be a table, got " + typeName(v)
+		}
+		return acl, ""
+	}
+	for i := 1; i <= grants.Len(); i++ {
+		path := fmt.Sprintf("grants[%d].", i)
+		g, ok := grants.RawGetInt(i).(*lua.LTable)
+		if !ok {
+			return nil, fmt.Sprintf("grants[%d] must be a table, got %s", i, typeName(grants.RawGetInt(i)))
+		}
+		var grant engine.Grant
+		if grant.Permission, msg = field(g, path, "permission"); msg != "" {
+			return nil, msg
+		}
+		if grant.Permission == "" {
+			return nil, path + "permission must be a string, got nil"
+		}
+		ge, ok := g.RawGetString("grantee").(*lua.LTable)
+		if !ok {
+			return nil, fmt.Sprintf("%sgrantee must be a table, got %s", path, typeName(g.RawGetString("grantee")))
+		}
+		gp := path + "grantee."
+		for _, f := range []struct {
+			k   string
+			dst *string
+		}{
+			{"type", &grant.Grantee.Type}, {"id", &grant.Grantee.ID}, {"display_name", &grant.Grantee.DisplayName},
+			{"uri", &grant.Grantee.URI}, {"email", &grant.Grantee.Email},
+		} {
+			if *f.dst, msg = field(ge, gp, f.k); msg != "" {
+				return nil, msg
+			}
+		}
+		acl.Grants = append(acl.Grants, grant)
+	}
+	return acl, ""
+}
+
+// partToTable is {part_number, etag}: the two-element array upload_part
+// returns and complete_multipart_upload takes.
+func partToTable(L *lua.LState, p engine.Part) *lua.LTable {
+	t := L.CreateTable(2, 0)
+	t.Append(lua.LNumber(p.PartNumber))
+	t.Append(lua.LString(p.ETag))
+	return t
+}
+
+func partsToTable(L *lua.LState, parts []engine.Part) *lua.LTable {
+	t := L.CreateTable(len(parts), 0)
+	for _, p := range parts {
+		t.Append(partToTable(L, p))
+	}
+	return t
+}
+
+// partsFromTable reads an array of {part_number, etag} (or of
+// {part_number=, etag=} tables, as list_multipart_upload_parts returns).
+func partsFromTable(t *lua.LTable) (parts []engine.Part, msg string) {
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		pt, ok := t.RawGetInt(i).(*lua.LTable)
+		if !ok {
+			return nil, fmt.Sprintf("parts[%d] must be a table {part_number, etag}, got %s", i, typeName(t.RawGetInt(i)))
+		}
+		num, etag := pt.RawGetInt(1), pt.RawGetInt(2)
+		if num == lua.LNil && etag == lua.LNil {
+			num, etag = pt.RawGetString("part_number"), pt.RawGetString("etag")
+		}
+		nn, ok := num.(lua.LNumber)
+		pn, isInt := toInteger(nn)
+		if !ok || !isInt || pn < multipartNumberMin || pn > multipartNumberMax {
+			return nil, fmt.Sprintf("parts[%d][1] must be a part number from 1 to 10000, got %s", i, describe(num))
+		}
+		es, ok := etag.(lua.LString)
+		if !ok || es == "" {
+			return nil, fmt.Sprintf("parts[%d][2] must be an etag string, got %s", i, describe(etag))
+		}
+		parts = append(parts, engine.Part{PartNumber: int(pn), ETag: string(es)})
+	}
+	return parts, ""
+}
+
+// describe names a value for a message: its type, or the number itself.
+func describe(v lua.LValue) string {
+	if n, ok := v.(lua.LNumber); ok {
+		return n.String()
+	}
+	return typeName(v)
+}
+
+func uploadToTable(L *lua.LState, u engine.Upload) *lua.LTable {
+	t := L.CreateTable(0, 3)
+	t.RawSetString("key", lua.LString(u.Key))
+	t.RawSetString("upload_id", lua.LString(u.UploadID))
+	if !u.Initiated.IsZero() {
+		t.RawSetString("initiated", lua.LString(formatTime(u.Initiated)))
+	}
+	return t
+}
+
+func partInfoToTable(L *lua.LState, p engine.PartInfo) *lua.LTable {
+	t := L.CreateTable(0, 4)
+	t.RawSetString("part_number", lua.LNumber(p.PartNumber))
+	t.RawSetString("etag", lua.LString(p.ETag))
+	t.RawSetString("size", lua.LNumber(p.Size))
+	if !p.LastModified.IsZero() {
+		t.RawSetString("last_modified", lua.LString(formatTime(p.LastModified)))
+	}
+	return t
+}
+
+func completeToTable(L *lua.LState, r *engine.CompleteResult) *lua.LTable {
+	t := L.CreateTable(0, 4)
+	if r == nil {
+		return t
+	}
+	t.RawSetString("location", lua.LString(r.Location))
+	t.RawSetString("bucket", lua.LString(r.Bucket))
+	t.RawSetString("key", lua.LString(r.Key))
+	t.RawSetString("etag", lua.LString(r.ETag))
+	return t
+}
