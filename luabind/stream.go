@@ -345,4 +345,3 @@ func writerNoop(L *lua.LState) int {
 func shortWriteError(written, limit int64) error {
 	return &usageError{msg: fmt.Sprintf("put: the writer wrote %d bytes, data_length is %d", written, limit)}
 }
-
