@@ -15,6 +15,10 @@
 # 4. Stops the servers and removes their data whatever happened; exits with
 #    go test's status.
 #
+# S3LUA_CACHE moves the cache; S3LUA_VERSITYGW_SIDECAR=1 keeps versitygw's
+# metadata in a sidecar directory instead of xattrs (chosen automatically when
+# the file system has no user xattrs); S3LUA_READY_TIMEOUT (seconds, 60).
+#
 # With CI=true, a server that cannot be built or started fails the run (and
 # package testenv fails tests instead of skipping them). Server output goes to
 # log files whose tails are printed when something fails.
@@ -234,6 +238,11 @@ start_server() {
 	fi
 	access="${name:0:5}$(random_hex 8)"
 	secret=$(random_hex 20)
+	local vgw_meta=()
+	if [[ ${S3LUA_VERSITYGW_SIDECAR:-} == 1 ]]; then
+		mkdir -p "$RUN_DIR/versitygw-meta"
+		vgw_meta=(--sidecar "$RUN_DIR/versitygw-meta")
+	fi
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		data="$RUN_DIR/$name-data-$try"
@@ -250,11 +259,12 @@ start_server() {
 			path=/minio/health/ready
 			;;
 		versitygw)
-			# The posix backend keeps metadata in extended attributes; the
-			# data directory's file system must support user xattrs.
+			# The posix backend keeps metadata in user extended attributes;
+			# where the file system has none (old tmpfs, some overlays) it is
+			# restarted below with a sidecar metadata directory.
 			ROOT_ACCESS_KEY_ID=$access ROOT_SECRET_ACCESS_KEY=$secret \
 				"$bin" --port "127.0.0.1:$port" --region "$REGION" --keep-alive \
-				posix "$data" \
+				posix "${vgw_meta[@]}" "$data" \
 				>"$RUN_DIR/$name.log" 2>&1 </dev/null &
 			pid=$!
 			path=/
@@ -276,6 +286,13 @@ start_server() {
 		wait "$pid" 2>/dev/null || true
 		if ((rc == 2)) && grep -qi 'address already in use' "$RUN_DIR/$name.log"; then
 			log "$name: port $port was taken meanwhile; trying another"
+			continue
+		fi
+		if ((rc == 2)) && [[ $name == versitygw && ${#vgw_meta[@]} == 0 ]] &&
+			grep -qi 'xattr check failed' "$RUN_DIR/$name.log"; then
+			log "versitygw: no user xattrs on $(df -P "$RUN_DIR" | awk 'NR==2 {print $6}'); using a sidecar metadata directory"
+			vgw_meta=(--sidecar "$RUN_DIR/versitygw-meta")
+			mkdir -p "$RUN_DIR/versitygw-meta"
 			continue
 		fi
 		break
