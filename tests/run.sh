@@ -130,10 +130,13 @@ install_server() {
 		fi
 	done
 	[[ -x $bin ]] && return 0
-	# flock serializes run.sh instances; build into a temporary GOBIN and
+	# flock (where there is one) serializes run.sh instances; build into a temporary GOBIN and
 	# rename, so a half-written binary is never taken for a finished one.
 	(
-		flock 9
+		if command -v flock >/dev/null; then
+			exec 9>"$dir/.lock"
+			flock 9
+		fi
 		[[ -x $bin ]] && exit 0
 		local tmp
 		tmp=$(mktemp -d "$dir/.build.XXXXXX")
@@ -145,7 +148,7 @@ install_server() {
 			rm -rf "$tmp"
 			exit 1
 		fi
-	) 9>"$dir/.lock"
+	)
 }
 
 build_servers() {
