@@ -212,11 +212,11 @@ func TestScriptLargest(t *testing.T) {
 				end
 				s3.put_bytes("%s/other/huge", string.rep("h", 5000), "text/plain")`, b, b))
 			out := scriptRun(t, tg, "largest.lua", b+"/data/", "3")
-			// size 250 is i*7 %% 25 == 24, i = 7; 240: i = 21; 230: i = 10.
+			// 250 bytes: i*7 % 25 == 24, so i = 7; 240: i = 14; 230: i = 21.
 			cliCheckLines(t, out, []string{
 				fmt.Sprintf("%14d  %10s  %s", 250, "250 B", "data/k07"),
-				fmt.Sprintf("%14d  %10s  %s", 240, "240 B", "data/k21"),
-				fmt.Sprintf("%14d  %10s  %s", 230, "230 B", "data/k10"),
+				fmt.Sprintf("%14d  %10s  %s", 240, "240 B", "data/k14"),
+				fmt.Sprintf("%14d  %10s  %s", 230, "230 B", "data/k21"),
 				"largest: 3 of 25 objects under " + b + "/data/",
 			})
 			if strings.Contains(out, "huge") {
