@@ -1,0 +1,413 @@
+package engine
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync/atomic"
+
+	"github.com/s3lua/s3lua/signature"
+)
+
+// PutOptions are Put's options.
+type PutOptions struct {
+	// ChunkLen is the aws-chunked chunk length, at least ChunkLenMinimum
+	// (8 KiB); 0 means Config.ChunkLen.
+	ChunkLen int
+}
+
+// chunkLen resolves and validates a chunk length option.
+func (c *Client) chunkLen(fn string, n int) (int, error) {
+	if n == 0 {
+		n = c.cfg.ChunkLen
+	}
+	if n == 0 {
+		n = ChunkLenDefault
+	}
+	if n < ChunkLenMinimum {
+		return 0, fmt.Errorf("engine.%s: chunk length %d: want at least %d (8 KiB)", fn, n, ChunkLenMinimum)
+	}
+	return n, nil
+}
+
+// objectArg splits bp and insists on a key.
+func objectArg(fn, bp string) (bucket, key string, err error) {
+	bucket, key, err = SplitBucketPath(bp)
+	if err != nil {
+		return "", "", fmt.Errorf("engine.%s: %w", fn, err)
+	}
+	if key == "" {
+		return "", "", fmt.Errorf("engine.%s: %q names a bucket, not an object", fn, bp)
+	}
+	return bucket, key, nil
+}
+
+// Put uploads dataLength bytes produced by writer to bp ("bucket/key") in
+// one streaming request, signed chunk by chunk (aws-chunked,
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD), and returns the response headers.
+// mimeType, if not "", is the Content-Type; h holds extra headers
+// (x-amz-meta-*, Cache-Control, x-amz-acl, ...).
+//
+// The request is sent with "Expect: 100-continue": writer is called only
+// once the server has accepted the request headers, so a rejected PUT (no
+// such bucket, access denied, too large) never calls it. writer runs on the
+// calling goroutine while the request is sent from another one; writes block
+// until the network takes the data, so memory stays constant.
+//
+// writer must write exactly dataLength bytes. Fewer or more is an error
+// wrapping signature.ErrBodyLength, and the request is aborted before its
+// final chunk, so no object is created. An error returned by writer aborts
+// the upload the same way and is returned wrapped (errors.Is finds it).
+// Because writer cannot be replayed, Put is retried only when the server
+// refuses it before writer was called.
+func (c *Client) Put(ctx context.Context, bp string, writer func(w io.Writer) error, dataLength int64, mimeType string, h http.Header, opt PutOptions) (http.Header, error) {
+	const fn = "Put"
+	bucket, key, err := objectArg(fn, bp)
+	if err != nil {
+		return nil, err
+	}
+	if writer == nil {
+		return nil, argError(fn, "nil writer")
+	}
+	if dataLength < 0 {
+		return nil, argError(fn, "data length %d: want at least 0", dataLength)
+	}
+	chunkLen, err := c.chunkLen(fn, opt.ChunkLen)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := signature.EncodedLength(dataLength, signature.StreamOptions{ChunkLen: chunkLen}); err != nil {
+		return nil, fmt.Errorf("engine.%s: %w", fn, err)
+	}
+	header := h.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	if mimeType != "" {
+		header.Set("Content-Type", mimeType)
+	}
+
+	pr, pw := io.Pipe()
+	started := make(chan struct{})
+	body := &startReader{r: pr, started: started}
+	req := &request{method: http.MethodPut, bucket: bucket, key: key, header: header,
+		expectContinue: true,
+		stream:         &streamSpec{reader: body, decodedLen: dataLength, opts: signature.StreamOptions{ChunkLen: chunkLen}}}
+
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := c.do(ctx, req)
+		if err == nil {
+			drainClose(resp.Body)
+		}
+		// Unblock a writer still writing: the request is over.
+		pr.CloseWithError(errRequestOver)
+		done <- result{resp, err}
+	}()
+
+	var res result
+	select {
+	case <-started:
+		w := &limitedPipeWriter{pw: pw, limit: dataLength}
+		werr := writer(w)
+		own := werr != nil && !w.fromPipe(werr)
+		short := !w.over && w.pipeErr == nil && w.n != dataLength
+		switch {
+		case w.over:
+			// The pipe is already closed with ErrBodyLength.
+		case own:
+			pw.CloseWithError(fmt.Errorf("engine.Put: writer failed: %w", werr))
+		case short:
+			pw.CloseWithError(fmt.Errorf("engine.Put: writer wrote %d of %d bytes: %w", w.n, dataLength, signature.ErrBodyLength))
+		default:
+			pw.Close()
+		}
+		res = <-done
+		switch {
+		case w.over:
+			return nil, w.pipeErr
+		case own:
+			return nil, fmt.Errorf("engine.Put: writer: %w", werr)
+		case short:
+			return nil, fmt.Errorf("engine.Put: writer wrote %d bytes, data length is %d: %w", w.n, dataLength, signature.ErrBodyLength)
+		case res.err != nil:
+			return nil, res.err
+		case werr != nil || w.n != dataLength:
+			// The pipe failed although the request succeeded: cannot happen
+			// with a conforming transport, but never report success then.
+			return nil, fmt.Errorf("engine.Put: writer: %w", cmpOr(werr, w.pipeErr))
+		}
+	case res = <-done:
+		pw.Close()
+		if res.err != nil {
+			return nil, res.err
+		}
+		if dataLength > 0 {
+			// The server answered 2xx without reading the body.
+			return nil, fmt.Errorf("engine.Put: the server answered before taking the body: %w", signature.ErrBodyLength)
+		}
+		// An empty body may be sent without the transport asking for it.
+	}
+	return res.resp.Header, nil
+}
+
+func cmpOr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// errRequestOver is what a Put writer's writes fail with once the HTTP
+// exchange has ended (the server answered or the connection failed).
+var errRequestOver = errors.New("engine.Put: the request has ended")
+
+// startReader signals the first Read: the transport wants the body, so the
+// server accepted the request headers (100 Continue).
+type startReader struct {
+	r       io.Reader
+	started chan struct{}
+	once    atomic.Bool
+}
+
+func (s *startReader) Read(p []byte) (int, error) {
+	if s.once.CompareAndSwap(false, true) {
+		close(s.started)
+	}
+	return s.r.Read(p)
+}
+
+// limitedPipeWriter is the io.Writer handed to a Put writer. It counts the
+// bytes and closes the pipe with signature.ErrBodyLength at the first write
+// past the declared length, so the request is aborted instead of completing
+// with the first dataLength bytes.
+type limitedPipeWriter struct {
+	pw      *io.PipeWriter
+	limit   int64
+	n       int64
+	over    bool
+	pipeErr error // the first error the pipe returned
+}
+
+func (w *limitedPipeWriter) Write(p []byte) (int, error) {
+	if w.over {
+		return 0, w.pipeErr
+	}
+	if int64(len(p)) > w.limit-w.n {
+		w.over = true
+		w.pipeErr = fmt.Errorf("engine.Put: writer wrote more than the data length %d: %w", w.limit, signature.ErrBodyLength)
+		w.pw.CloseWithError(w.pipeErr)
+		return 0, w.pipeErr
+	}
+	n, err := w.pw.Write(p)
+	w.n += int64(n)
+	if err != nil && w.pipeErr == nil {
+		w.pipeErr = err
+	}
+	return n, err
+}
+
+// fromPipe reports whether err (returned by the writer) is only the echo of
+// a failed write into the pipe, i.e. not the writer's own failure.
+func (w *limitedPipeWriter) fromPipe(err error) bool {
+	return w.pipeErr != nil && (err == w.pipeErr || errors.Is(err, w.pipeErr) || errors.Is(err, io.ErrClosedPipe))
+}
+
+// PutBytes uploads data to bp in one request with Content-MD5, the SHA-256
+// of data as the payload hash and mimeType as Content-Type (if not ""),
+// plus the headers h. It is retried on transient failures; it returns the
+// response headers.
+func (c *Client) PutBytes(ctx context.Context, bp string, data []byte, mimeType string, h http.Header) (http.Header, error) {
+	bucket, key, err := objectArg("PutBytes", bp)
+	if err != nil {
+		return nil, err
+	}
+	header := h.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	if mimeType != "" {
+		header.Set("Content-Type", mimeType)
+	}
+	header.Set("Content-MD5", contentMD5(data))
+	resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: header,
+		body: data, expectContinue: true})
+	if err != nil {
+		return nil, err
+	}
+	drainClose(resp.Body)
+	return resp.Header, nil
+}
+
+// PutFileOptions are PutFile's options.
+type PutFileOptions struct {
+	// MIMEType is the Content-Type; "" means Config.MIMEType(file), and
+	// MIMEType(file) when that is nil.
+	MIMEType string
+	// Mode is the reference's #:mode, "binary" (default) or "text"; both
+	// send the bytes unchanged.
+	Mode string
+	// Inline sends "Content-Disposition: inline" instead of an attachment
+	// named after the file (see ContentDisposition).
+	Inline bool
+	// ChunkLen is the aws-chunked chunk length; 0 means Config.ChunkLen.
+	ChunkLen int
+	// Header holds extra request headers; they override the computed ones
+	// (Content-Type, Content-Disposition), except Content-MD5.
+	Header http.Header
+	// Progress, if not nil, is called as the file is sent.
+	Progress Progress
+}
+
+// PutFile uploads file to bp in one streaming request and returns the
+// response headers. It reads the file twice, never holding it in memory:
+// once for Content-MD5 (so the server verifies what it stored), once to
+// send it aws-chunked. Content-Type is chosen as PutFileOptions.MIMEType
+// says, Content-Disposition by ContentDisposition(file, opt.Inline). A
+// transient failure is retried by sending the file again. An empty file
+// gives an empty object. For large files use MultipartPutFile.
+func (c *Client) PutFile(ctx context.Context, bp, file string, opt PutFileOptions) (http.Header, error) {
+	const fn = "PutFile"
+	bucket, key, err := objectArg(fn, bp)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFileMode(fn, opt.Mode); err != nil {
+		return nil, err
+	}
+	chunkLen, err := c.chunkLen(fn, opt.ChunkLen)
+	if err != nil {
+		return nil, err
+	}
+	f, size, err := openRegular(fn, file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+
+	sum := md5.New()
+	if _, err := io.Copy(sum, io.NewSectionReader(f, 0, size)); err != nil {
+		return nil, fmt.Errorf("engine.%s: reading %s: %w", fn, file, err)
+	}
+	header := c.fileHeader(file, opt.MIMEType, opt.Inline, opt.Header)
+	header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum.Sum(nil)))
+
+	var sent atomic.Int64
+	notify := make(chan struct{}, 1)
+	source := func() (io.Reader, error) {
+		sent.Store(0)
+		r := io.Reader(io.NewSectionReader(f, 0, size))
+		if opt.Progress != nil {
+			r = &notifyReader{r: r, n: &sent, notify: notify}
+		}
+		return r, nil
+	}
+	req := &request{method: http.MethodPut, bucket: bucket, key: key, header: header, expectContinue: true,
+		stream: &streamSpec{source: source, decodedLen: size, opts: signature.StreamOptions{ChunkLen: chunkLen}}}
+	var resp *http.Response
+	err = runReporting(opt.Progress, size, &sent, notify, func() error {
+		var err error
+		resp, err = c.do(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	drainClose(resp.Body)
+	return resp.Header, nil
+}
+
+// openRegular opens a regular file for upload and returns its size.
+func openRegular(fn, file string) (*os.File, int64, error) {
+	if file == "" {
+		return nil, 0, argError(fn, "empty file name")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, 0, fmt.Errorf("engine.%s: %w", fn, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("engine.%s: %w", fn, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("engine.%s: %s is not a regular file", fn, file)
+	}
+	return f, st.Size(), nil
+}
+
+// fileHeader is the header set of a file upload: Content-Type,
+// Content-Disposition, then the caller's extra headers on top.
+func (c *Client) fileHeader(file, mimeType string, inline bool, extra http.Header) http.Header {
+	header := http.Header{}
+	header.Set("Content-Type", mimeTypeFor(mimeType, c.cfg.MIMEType, file))
+	header.Set("Content-Disposition", ContentDisposition(file, inline))
+	for k, vs := range extra {
+		header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	return header
+}
+
+// notifyReader counts bytes read into n and pokes notify (without ever
+// blocking) so that the calling goroutine can report progress.
+type notifyReader struct {
+	r      io.Reader
+	n      *atomic.Int64
+	notify chan struct{}
+}
+
+func (r *notifyReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.n.Add(int64(n))
+		select {
+		case r.notify <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
+}
+
+// runReporting runs work on another goroutine and, while it runs, calls
+// progress on this goroutine whenever the counter moved, so that callbacks
+// never run concurrently or off the caller's goroutine. With a nil
+// progress, work simply runs here.
+func runReporting(progress Progress, total int64, counter *atomic.Int64, notify chan struct{}, work func() error) error {
+	if progress == nil {
+		return work()
+	}
+	done := make(chan error, 1)
+	go func() { done <- work() }()
+	progress(0, total)
+	last := int64(0)
+	report := func() {
+		if n := counter.Load(); n != last {
+			last = n
+			progress(n, total)
+		}
+	}
+	for {
+		select {
+		case <-notify:
+			report()
+		case err := <-done:
+			if err == nil {
+				report()
+			}
+			return err
+		}
+	}
+}
