@@ -222,7 +222,14 @@ func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Optio
 	if contentLength >= 0 {
 		hs = append(hs, header{"content-length", []string{strconv.FormatInt(contentLength, 10)}})
 	}
-	slices.SortFunc(hs, func(a, b header) int { return compareFold(a.name, b.name) })
+	// Names equal but for case (non-canonical keys set directly in the map) keep the byte order
+	// of their keys, which is the order http.Header.Write puts them on the wire.
+	slices.SortFunc(hs, func(a, b header) int {
+		if c := compareFold(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
 
 	// Signed headers list (names merged case-insensitively).
 	shLen := 0
