@@ -1,0 +1,363 @@
+package tests
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
+	"github.com/s3lua/s3lua/luabind"
+	"github.com/s3lua/s3lua/luabind/luatest"
+	"github.com/s3lua/s3lua/tests/testenv"
+)
+
+// The Lua module's tests: every tests/lua/*_test.lua file runs against every
+// server (MinIO, versitygw, the embedded store); each global test_* function
+// is a subtest, in a fresh state with these globals:
+//
+//	BUCKET  a fresh bucket for the file (emptied and deleted afterwards)
+//	SERVER  "minio", "versitygw" or "local"
+//	PREFIX  a key prefix unique to the test function ("test_name/")
+//	TMPDIR  an empty directory for the test's files
+//	bp(k)   BUCKET .. "/" .. PREFIX .. k
+//	OTHER_BUCKET  a second bucket that exists (sandbox_test.lua only)
+
+// luaClient returns an engine client for srv.
+func luaClient(t *testing.T, srv testenv.Server) *engine.Client {
+	t.Helper()
+	c, err := engine.New(engine.Config{
+		Host:        srv.Host,
+		Region:      srv.Region,
+		Scheme:      "http",
+		PathStyle:   true,
+		MaxTries:    3,
+		Credentials: engine.StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey},
+	})
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	return c
+}
+
+// luaBucket creates a fresh bucket and removes it (with its objects and
+// multipart uploads) when the test ends.
+func luaBucket(t *testing.T, c *engine.Client, prefix string) string {
+	t.Helper()
+	bucket := testenv.UniqueBucket(t, prefix)
+	ctx := context.Background()
+	if err := c.CreateBucket(ctx, bucket, ""); err != nil {
+		t.Fatalf("create bucket %s: %v", bucket, err)
+	}
+	t.Cleanup(func() { removeBucket(t, c, bucket) })
+	return bucket
+}
+
+func removeBucket(t *testing.T, c *engine.Client, bucket string) {
+	ctx := context.Background()
+	emptyBucket(t, c, bucket)
+	if err := c.DeleteBucket(ctx, bucket); err != nil {
+		t.Logf("cleanup: delete bucket %s: %v", bucket, err)
+	}
+}
+
+func emptyBucket(t *testing.T, c *engine.Client, bucket string) {
+	ctx := context.Background()
+	if ups, err := c.ListMultipartUploads(ctx, bucket); err == nil {
+		for _, u := range ups {
+			_ = c.AbortMultipartUpload(ctx, bucket+"/"+u.Key, u.UploadID)
+		}
+	}
+	for {
+		keys, err := c.Ls(ctx, bucket+"/")
+		if err != nil {
+			t.Logf("cleanup: list %s: %v", bucket, err)
+			return
+		}
+		if len(keys) == 0 {
+			return
+		}
+		if len(keys) > 1000 {
+			keys = keys[:1000]
+		}
+		if _, err := c.DeleteMultiple(ctx, bucket, keys); err != nil {
+			t.Logf("cleanup: delete objects in %s: %v", bucket, err)
+			return
+		}
+	}
+}
+
+// luaState returns a state with the module opened by opts and the test
+// globals set.
+func luaState(t *testing.T, opts luabind.Options, globals map[string]string) *lua.LState {
+	t.Helper()
+	L := lua.NewState()
+	t.Cleanup(L.Close)
+	if _, err := luabind.Open(L, opts); err != nil {
+		t.Fatalf("luabind.Open: %v", err)
+	}
+	for k, v := range globals {
+		L.SetGlobal(k, lua.LString(v))
+	}
+	if err := L.DoString(`function bp(k) return BUCKET .. "/" .. PREFIX .. (k or "") end`); err != nil {
+		t.Fatal(err)
+	}
+	return L
+}
+
+func TestLua(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("lua", "*_test.lua"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Lua test files in tests/lua: %v", err)
+	}
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			client := luaClient(t, srv)
+			for _, file := range files {
+				name := strings.TrimSuffix(filepath.Base(file), ".lua")
+				t.Run(name, func(t *testing.T) {
+					bucket := luaBucket(t, client, "lua-"+strings.TrimSuffix(name, "_test"))
+					globals := map[string]string{"BUCKET": bucket, "SERVER": srv.Name}
+					opts := luabind.Options{Client: client}
+					if name == "sandbox_test" {
+						globals["OTHER_BUCKET"] = luaBucket(t, client, "lua-other")
+					}
+					luatest.RunFile(t, file, func(t *testing.T, fn string) *lua.LState {
+						g := map[string]string{"PREFIX": fn + "/", "TMPDIR": t.TempDir()}
+						for k, v := range globals {
+							g[k] = v
+						}
+						o := opts
+						if name == "sandbox_test" {
+							o.Sandbox = true
+							o.Root = g["TMPDIR"]
+							o.Buckets = []string{bucket}
+						}
+						return luaState(t, o, g)
+					})
+				})
+			}
+		})
+	}
+}
+
+// docExample is one ```lua block of docs/lua-api.md.
+type docExample struct {
+	line     int
+	code     string
+	requires []string // from a first line "-- requires: acl"
+}
+
+var requiresLine = regexp.MustCompile(`^--\s*requires:\s*(.+)$`)
+
+func docExamples(t *testing.T, path string) []docExample {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var (
+		out  []docExample
+		cur  *docExample
+		b    strings.Builder
+		line int
+	)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		switch {
+		case cur == nil && strings.TrimSpace(text) == "```lua":
+			cur = &docExample{line: line + 1}
+			b.Reset()
+		case cur != nil && strings.TrimSpace(text) == "```":
+			cur.code = b.String()
+			if m := requiresLine.FindStringSubmatch(strings.SplitN(cur.code, "\n", 2)[0]); m != nil {
+				for _, r := range strings.Split(m[1], ",") {
+					cur.requires = append(cur.requires, strings.TrimSpace(r))
+				}
+			}
+			out = append(out, *cur)
+			cur = nil
+		case cur != nil:
+			b.WriteString(text)
+			b.WriteByte('\n')
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// serverHas reports whether srv supports a feature an example requires.
+func serverHas(srv testenv.Server, feature string) bool {
+	switch feature {
+	case "acl":
+		return srv.Name == testenv.NameMinIO
+	case "signing":
+		return !srv.Local
+	}
+	return true
+}
+
+// TestLuaDocs runs every ```lua example of docs/lua-api.md against every
+// server, so the documentation cannot rot. Examples may use BUCKET (an
+// empty bucket, emptied again after each example) and TMPDIR.
+func TestLuaDocs(t *testing.T) {
+	examples := docExamples(t, filepath.Join("..", "docs", "lua-api.md"))
+	if len(examples) < 20 {
+		t.Fatalf("docs/lua-api.md: only %d lua examples found", len(examples))
+	}
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			client := luaClient(t, srv)
+			bucket := luaBucket(t, client, "lua-docs")
+			for _, ex := range examples {
+				t.Run(fmt.Sprintf("line%d", ex.line), func(t *testing.T) {
+					for _, r := range ex.requires {
+						if !serverHas(srv, r) {
+							t.Skipf("%s does not support %s", srv.Name, r)
+						}
+					}
+					defer emptyBucket(t, client, bucket)
+					L := luaState(t, luabind.Options{Client: client}, map[string]string{
+						"BUCKET": bucket, "SERVER": srv.Name, "PREFIX": "", "TMPDIR": t.TempDir(),
+					})
+					L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int { return 0 }))
+					if err := L.DoString(ex.code); err != nil {
+						var api *lua.ApiError
+						if errors.As(err, &api) {
+							t.Fatalf("docs/lua-api.md:%d: %s\n%s", ex.line, luabind.ErrorMessage(L, api.Object), api.StackTrace)
+						}
+						t.Fatalf("docs/lua-api.md:%d: %v", ex.line, err)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestLuaCancel cancels the state's context while a transfer runs, from
+// inside a put writer and inside a get reader: the call fails with a
+// Canceled error table and leaves no object behind.
+func TestLuaCancel(t *testing.T) {
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			client := luaClient(t, srv)
+			bucket := luaBucket(t, client, "lua-cancel")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			L := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})
+			L.SetGlobal("cancel", L.NewFunction(func(L *lua.LState) int { cancel(); return 0 }))
+			if err := L.DoString(`s3.put_bytes(BUCKET .. "/big", string.rep("x", 1 << 20), "text/plain")`); err != nil {
+				t.Fatal(err)
+			}
+			L.SetContext(ctx)
+
+			// A reader cancels after the first bytes: the read that follows
+			// (or the next Lua instruction) fails.
+			err := L.DoString(`
+				local ok, err = pcall(s3.get_proc, BUCKET .. "/big", function(body)
+					assert(body:read(10))
+					cancel()
+					while body:read(65536) do end
+					return "read all"
+				end)
+				assert(not ok, "get_proc should fail after cancel")
+				CANCEL_ERR = err`)
+			if err == nil {
+				t.Fatal("get_proc: expected the cancelled context to stop the script")
+			}
+			if !strings.Contains(err.Error(), "cancel") {
+				t.Errorf("get_proc after cancel: error %v does not mention the cancellation", err)
+			}
+
+			// A writer cancels half-way: no object is created.
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			defer cancel2()
+			L2 := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})
+			L2.SetGlobal("cancel", L2.NewFunction(func(L *lua.LState) int { cancel2(); return 0 }))
+			L2.SetContext(ctx2)
+			err = L2.DoString(`
+				s3.put(BUCKET .. "/cancelled", function(w)
+					w:write(string.rep("y", 100000))
+					cancel()
+					for i = 1, 100 do w:write(string.rep("y", 1000)) end
+				end, 200000, "text/plain")`)
+			if err == nil {
+				t.Fatal("put: expected the cancelled context to stop the script")
+			}
+			if _, herr := client.Head(context.Background(), bucket+"/cancelled", nil); !engine.IsNotFound(herr) {
+				t.Errorf("put cancelled half-way: object exists or HEAD failed oddly: %v", herr)
+			}
+		})
+	}
+}
+
+// TestLuaProgressHook checks Options.Progress: called once per transfer
+// with its size, updates up to the total, finish once, beside the script's
+// own progress function.
+func TestLuaProgressHook(t *testing.T) {
+	srv := testenv.Local(t)
+	client := luaClient(t, srv)
+	bucket := luaBucket(t, client, "lua-progress")
+	var (
+		starts       []string
+		totals       []int64
+		last         int64
+		finishes     int
+		updatesAfter int
+	)
+	opts := luabind.Options{Client: client, Progress: func(desc string, total int64) (func(int64), func()) {
+		starts = append(starts, desc)
+		totals = append(totals, total)
+		done := false
+		return func(n int64) {
+				if done {
+					updatesAfter++
+				}
+				last = n
+			}, func() {
+				done = true
+				finishes++
+			}
+	}}
+	dir := t.TempDir()
+	L := luaState(t, opts, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name, "TMPDIR": dir})
+	err := L.DoString(`
+		local f = assert(io.open(TMPDIR .. "/up.bin", "wb"))
+		f:write(string.rep("z", 300000)); f:close()
+		local calls, seen = 0, 0
+		s3.put_file(BUCKET .. "/up.bin", TMPDIR .. "/up.bin", {progress = function(done, total)
+			calls = calls + 1; seen = done; assert(total == 300000, "total " .. total)
+		end})
+		assert(calls > 0 and seen == 300000, "script progress: " .. calls .. " calls, last " .. seen)
+		s3.get_file(BUCKET .. "/up.bin", TMPDIR .. "/down.bin")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(starts) != 2 || finishes != 2 || updatesAfter != 0 {
+		t.Fatalf("hook: starts %q, finishes %d, updates after finish %d", starts, finishes, updatesAfter)
+	}
+	if starts[0] != "put_file "+bucket+"/up.bin" || starts[1] != "get_file "+bucket+"/up.bin" {
+		t.Errorf("hook descriptions: %q", starts)
+	}
+	if totals[0] != 300000 || totals[1] != 300000 || last != 300000 {
+		t.Errorf("hook totals %v, last update %d", totals, last)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "down.bin"))
+	if err != nil || len(data) != 300000 {
+		t.Fatalf("downloaded file: %d bytes, %v", len(data), err)
+	}
+	_ = io.EOF
+}
