@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Lister pulls a listing one page at a time: the pull-based twin of LsProc,
+// for callers that cannot hand over a callback, such as a Lua generic-for
+// iterator. Only the current page is held in memory. A Lister is not safe
+// for concurrent use; an abandoned Lister holds no goroutine or connection.
+type Lister struct {
+	c          *Client
+	ctx        context.Context
+	bucket     string
+	prefix     string
+	opt        ListOptions
+	token      string
+	startAfter string
+	pending    []Item // common prefixes of the page whose objects were just returned
+	done       bool
+	err        error
+}
+
+// NewLister returns a Lister over the keys that start with bp's path. Errors
+// in bp or opt are reported by the first call to Next.
+func (c *Client) NewLister(ctx context.Context, bp string, opt ListOptions) *Lister {
+	l := &Lister{c: c, ctx: ctx, opt: opt}
+	l.bucket, l.prefix, l.err = SplitBucketPath(bp)
+	if l.err == nil {
+		if l.opt.MaxEach == 0 {
+			l.opt.MaxEach = 1000
+		}
+		if l.opt.MaxEach < 1 || l.opt.MaxEach > 1000 {
+			l.err = argError("NewLister", "MaxEach %d: want 1..1000 (0 means 1000)", opt.MaxEach)
+		}
+	}
+	return l
+}
+
+// Next returns the next non-empty batch of items, in the order LsProc hands
+// them to its callback: a page's objects, then its common prefixes. It
+// returns io.EOF after the last batch; any other error ends the listing and
+// is returned again by later calls.
+func (l *Lister) Next() ([]Item, error) {
+	for {
+		if l.err != nil {
+			return nil, l.err
+		}
+		if len(l.pending) > 0 {
+			items := l.pending
+			l.pending = nil
+			return items, nil
+		}
+		if l.done {
+			return nil, io.EOF
+		}
+		objects, prefixes, err := l.fetch()
+		if err != nil {
+			l.err = err
+			return nil, err
+		}
+		l.pending = prefixes
+		if len(objects) > 0 {
+			return objects, nil
+		}
+	}
+}
+
+// fetch reads one ListObjectsV2 page and advances the continuation state.
+func (l *Lister) fetch() (objects, prefixes []Item, err error) {
+	q := url.Values{
+		"list-type":     {"2"},
+		"max-keys":      {strconv.Itoa(l.opt.MaxEach)},
+		"encoding-type": {"url"},
+		"prefix":        {l.prefix},
+	}
+	if l.opt.Delimiter != "" {
+		q.Set("delimiter", l.opt.Delimiter)
+	}
+	if l.token != "" {
+		q.Set("continuation-token", l.token)
+	} else if l.startAfter != "" {
+		q.Set("start-after", l.startAfter)
+	}
+	r := &request{method: http.MethodGet, bucket: l.bucket, query: q}
+	resp, err := l.c.do(l.ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var page listBucketResult
+	if err := decodeXMLResponse(r, resp, &page); err != nil {
+		return nil, nil, err
+	}
+	if objects, prefixes, err = page.items(r); err != nil {
+		return nil, nil, err
+	}
+	if !page.IsTruncated {
+		l.done = true
+		return objects, prefixes, nil
+	}
+	// A server that truncates without a token (some S3 clones) is continued
+	// after the last key or prefix it sent.
+	next, last := page.NextContinuationToken, lastName(objects, prefixes)
+	switch {
+	case next == "" && (last == "" || last == l.startAfter):
+		return nil, nil, &RequestError{Method: r.method, Bucket: l.bucket, Key: l.prefix,
+			Err: errors.New("listing is truncated but the server sent no way to continue")}
+	case next != "" && next == l.token:
+		return nil, nil, &RequestError{Method: r.method, Bucket: l.bucket, Key: l.prefix,
+			Err: errors.New("listing: the server sent the same continuation token twice")}
+	}
+	l.token, l.startAfter = next, last
+	return objects, prefixes, nil
+}
