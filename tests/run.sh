@@ -206,16 +206,19 @@ http_status() {
 	) 2>/dev/null
 }
 
-# wait_ready NAME PID PORT PATH: wait until PID is alive and PORT answers PATH
-# with an HTTP status (any status: versitygw answers 403 to anonymous requests).
-# Returns 2 when the process died (the caller may retry on another port).
+# wait_ready NAME PID PORT PATH WANT: wait until PID is alive and PORT answers
+# GET PATH with a status matching the glob WANT (MinIO's readiness probe
+# answers 200 once it serves requests; versitygw has no probe and answers 403
+# to anonymous requests, so any status will do for it). Returns 2 when the
+# process died (the caller may retry on another port).
 wait_ready() {
-	local name=$1 pid=$2 port=$3 path=$4 deadline code
+	local name=$1 pid=$2 port=$3 path=$4 want=$5 deadline code
 	deadline=$((SECONDS + READY_TIMEOUT))
 	while ((SECONDS < deadline)); do
 		kill -0 "$pid" 2>/dev/null || return 2
 		code=$(http_status "$port" "$path" || true)
-		if [[ -n $code ]]; then
+		# shellcheck disable=SC2053 # $want is a glob on purpose
+		if [[ -n $code && $code == $want ]]; then
 			# Our process must be the one answering (not someone who took the port).
 			kill -0 "$pid" 2>/dev/null || return 2
 			return 0
@@ -229,7 +232,7 @@ wait_ready() {
 # start_server NAME: start it on a fresh port, up to 5 tries on collisions.
 # Sets the S3LUA_<NAME>_* variables.
 start_server() {
-	local name=$1 bin access secret port port2 data pid try rc upper
+	local name=$1 bin access secret port port2 data pid try rc upper path want
 	upper=$(tr '[:lower:]' '[:upper:]' <<<"$name")
 	case $name in
 	minio) bin="$CACHE/bin/minio-$MINIO_VERSION/minio" ;;
@@ -259,7 +262,7 @@ start_server() {
 				--console-address "127.0.0.1:$port2" "$data" \
 				>"$RUN_DIR/$name.log" 2>&1 </dev/null &
 			pid=$!
-			path=/minio/health/ready
+			path=/minio/health/ready want=200
 			;;
 		versitygw)
 			# The posix backend keeps metadata in user extended attributes;
@@ -270,11 +273,11 @@ start_server() {
 				posix "${vgw_meta[@]}" "$data" \
 				>"$RUN_DIR/$name.log" 2>&1 </dev/null &
 			pid=$!
-			path=/
+			path=/ want='[1-5][0-9][0-9]'
 			;;
 		esac
 		rc=0
-		wait_ready "$name" "$pid" "$port" "$path" || rc=$?
+		wait_ready "$name" "$pid" "$port" "$path" "$want" || rc=$?
 		if ((rc == 0)); then
 			PIDS+=("$pid")
 			NAMES+=("$name")
