@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,5 +190,41 @@ func TestREPLAfterScript(t *testing.T) {
 	s.expect(`"hello from the script"`)
 	if code := s.exit(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestCLIProgressBarOnTerminal: with stderr a terminal, transfers draw a
+// progress bar (the pipe case is TestCLINoProgressBarOnPipe); --quiet turns
+// it off.
+func TestCLIProgressBarOnTerminal(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "eight.bin")
+	cliWriteFile(t, file, strings.Repeat("x", 8<<20))
+	chunk := `s3.create_bucket("bar-bucket")
+		s3.put_file("bar-bucket/progress-visible.bin", "` + file + `")
+		print("upload " .. s3.head("bar-bucket/progress-visible.bin")["content-length"])`
+	for _, quiet := range []bool{false, true} {
+		args := []string{"--local", "-e", chunk}
+		if quiet {
+			args = append([]string{"--quiet"}, args...)
+		}
+		cmd := exec.Command(cliBinary(t), args...)
+		cmd.Env = append(cliCleanEnv(t), "TERM=xterm")
+		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(tty) // EIO when the process exits
+		tty.Close()
+		if code := cliWaitExit(t, cmd); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		text := string(out)
+		if !strings.Contains(text, "upload 8388608") {
+			t.Fatalf("upload did not finish:\n%q", text)
+		}
+		hasBar := strings.Contains(text, "progress-visible.bin") && strings.Contains(text, "MB")
+		if hasBar == quiet {
+			t.Errorf("quiet=%v: progress bar shown = %v; output:\n%q", quiet, hasBar, text)
+		}
 	}
 }

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -40,11 +39,17 @@ func newProgress(quiet bool, w *os.File) progressFunc {
 	}
 }
 
-// shortDesc keeps the description to the last path elements of a long key.
+// shortDesc keeps a bar's description ("put_file bucket/a/long/key") short
+// enough for the line: the operation and the end of the path.
 func shortDesc(desc string) string {
-	const max = 40
+	const max = 48
 	if len(desc) <= max {
 		return desc
 	}
-	return fmt.Sprintf("...%s", path.Base(desc))
+	op, target, ok := strings.Cut(desc, " ")
+	if !ok || len(op) > max/2 {
+		return "..." + desc[len(desc)-max+3:]
+	}
+	keep := max - len(op) - 4
+	return op + " ..." + target[len(target)-keep:]
 }
