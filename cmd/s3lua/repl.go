@@ -114,12 +114,17 @@ func readChunk(L *lua.LState, line *liner.State) (string, error) {
 // parseChunk reports whether text is a complete chunk (or a complete
 // expression), and whether it is an expression.
 func parseChunk(text string) (complete, expr bool) {
-	src := exprSource(text)
-	if _, err := parse.Parse(strings.NewReader(src), "stdin"); err == nil {
+	_, exprErr := parse.Parse(strings.NewReader(exprSource(text)), "stdin")
+	if exprErr == nil {
 		return true, true
 	}
 	_, err := parse.Parse(strings.NewReader(text), "stdin")
-	return err == nil || !incomplete(err), false
+	if err == nil {
+		return true, false
+	}
+	// Incomplete as a statement ("x =") or as an expression ("{ a = 1,"):
+	// ask for more. Otherwise it is a syntax error, reported when run.
+	return !incomplete(err) && !incomplete(exprErr), false
 }
 
 // exprSource turns "=expr" or "expr" into "return expr".
