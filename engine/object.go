@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/s3lua/s3lua/signature"
 )
@@ -93,6 +94,10 @@ func (c *Client) DeleteMultiple(ctx context.Context, bucket string, keys []strin
 		if k == "" {
 			return nil, argError("DeleteMultiple", "key #%d is empty", i+1)
 		}
+		if !xmlSafe(k) {
+			// encoding/xml would write U+FFFD and delete another key.
+			return nil, argError("DeleteMultiple", "key #%d %q has characters XML cannot carry; delete it with Delete", i+1, k)
+		}
 		doc.Objects[i].Key = k
 	}
 	body, err := xmlBody(doc)
@@ -120,6 +125,22 @@ func (c *Client) DeleteMultiple(ctx context.Context, bucket string, keys []strin
 		return deleted, de
 	}
 	return deleted, nil
+}
+
+// xmlSafe reports whether s is valid UTF-8 made only of characters XML 1.0
+// allows.
+func xmlSafe(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+		case r < 0x20, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return false
+		}
+	}
+	return true
 }
 
 // Copy copies the object from ("bucket/key") to to ("bucket/key") on the
