@@ -49,7 +49,7 @@ type compatTable struct {
 	mu      sync.Mutex
 	ops     []string // in first-recorded order
 	servers []string
-	cells   map[[2]string]*compatCell     // {operation, server}
+	cells   map[[2]string]*compatCell  // {operation, server}
 	running map[*testing.T]*compatCell // subtests inside Run
 }
 
