@@ -1,5 +1,7 @@
 -- Assertions for Lua tests, installed as globals by luatest.Open.
--- Every failure raises an error at the caller's line (level 2 or 3).
+-- Every failure raises an error at the line of the test that called the
+-- assertion. (gopher-lua counts error levels one lower than Lua 5.1: its
+-- level n+1 is Lua's level n, hence the + 2 in fail.)
 
 local function repr(v, depth)
   depth = depth or 0
@@ -41,7 +43,7 @@ end
 
 local function fail(msg, extra, level)
   if extra then msg = extra .. ": " .. msg end
-  error(msg, (level or 2) + 1)
+  error(msg, (level or 2) + 2)
 end
 
 function repr_value(v) return repr(v) end

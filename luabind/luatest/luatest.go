@@ -36,7 +36,7 @@ var assertSource string
 
 // Open installs the assertion functions as globals of L.
 func Open(L *lua.LState) error {
-	fn, err := L.LoadString(assertSource)
+	fn, err := L.Load(strings.NewReader(assertSource), "assert.lua")
 	if err != nil {
 		return err
 	}
