@@ -276,7 +276,7 @@ func s3List(c *call) int {
 	o := c.options(2, map[string]string{"delimiter": optString, "max_each": optInteger})
 	c.checkOptionRange(2, o, "max_each", 1, 1000)
 	opt := engine.ListOptions{MaxEach: int(optionInt(o, "max_each", 1000)), Delimiter: optionString(o, "delimiter", "")}
-	lister := newLister(c.ctx(), c.client(), bp, opt)
+	lister := c.client().NewLister(c.ctx(), bp, opt)
 	var (
 		page []engine.Item
 		done bool
