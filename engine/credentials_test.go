@@ -319,3 +319,16 @@ func TestCachedCredentialsSingleFlight(t *testing.T) {
 		t.Errorf("%d refreshes for %d concurrent callers, want 1", n, workers)
 	}
 }
+
+func TestRequestWithoutCredentials(t *testing.T) {
+	clearAWSEnv(t)
+	c, err := New(Config{Host: "127.0.0.1:1", Scheme: "http"}) // DefaultCredentials, nothing configured
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Head(context.Background(), "b/k", nil)
+	var rq *RequestError
+	if !errors.Is(err, ErrNoCredentials) || !errors.As(err, &rq) || rq.Key != "k" {
+		t.Fatalf("error %v, want a *RequestError matching ErrNoCredentials", err)
+	}
+}
