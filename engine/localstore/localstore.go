@@ -12,15 +12,22 @@
 // the store checks it. Tests that prove signing is right must run against
 // MinIO or versitygw.
 //
-// Other gaps worth knowing (gofakes3 v1.2.0): no ACLs: `GET ?acl` answers
-// that the owner has FULL_CONTROL and `PUT ?acl` accepts only "private", as
-// MinIO does (gofakes3 alone would overwrite the object with the ACL
-// document); bucket policies, tagging, lifecycle, CORS configuration and the
-// other unimplemented subresources answer 501 NotImplemented. aws-chunked
-// bodies are decoded only for STREAMING-AWS4-HMAC-SHA256-PAYLOAD on a single
-// PUT (not the trailer variants, not UploadPart), and chunk signatures are
-// not checked. In-progress multipart uploads live in memory and do not
-// survive a restart; completed objects do.
+// What the store adds to gofakes3 v1.2.0, and what is still missing:
+//   - aws-chunked bodies of every variant (signed, signed with trailer,
+//     unsigned with trailer) are decoded on PUT and UploadPart, with the
+//     decoded length and any x-amz-checksum-* trailer checked; chunk and
+//     trailer signatures are not.
+//   - Request-only headers (x-amz-date, x-amz-content-sha256, the session
+//     token, Content-Encoding: aws-chunked, ...) are not stored as object
+//     metadata, as gofakes3 alone would.
+//   - No ACLs: GET ?acl answers that the owner has FULL_CONTROL and PUT ?acl
+//     accepts only "private", as MinIO does (gofakes3 alone would overwrite
+//     the object with the ACL document). Bucket policies, tagging,
+//     lifecycle, CORS configuration and the other unimplemented
+//     subresources answer 501 NotImplemented.
+//   - Objects are held in memory while they are written (gofakes3 reads a
+//     whole body before storing it), and in-progress multipart uploads live
+//     in memory and do not survive a restart; completed objects do.
 package localstore
 
 import (

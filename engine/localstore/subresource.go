@@ -42,6 +42,12 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Method == http.MethodPut && isAWSChunked(r) {
+		if !decodeAWSChunked(w, r) {
+			return
+		}
+	}
+	stripRequestOnly(r.Header)
 	g.next.ServeHTTP(w, r)
 }
 
