@@ -11,23 +11,26 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// exitInterrupted is the exit status after Ctrl-C, as shells report SIGINT.
-const exitInterrupted = 130
+// Exit statuses after signals, as shells report them (128 + signal number).
+const (
+	exitInterrupted = 130 // SIGINT
+	exitTerminated  = 143 // SIGTERM
+)
 
 // interrupter turns SIGINT into context cancellation: the first Ctrl-C
 // cancels the current context (the running S3 operation fails with
 // "context canceled", and gopher-lua stops the script at its next
-// instruction unless it catches the error); a second Ctrl-C exits at once.
+// instruction unless it catches the error); a second Ctrl-C exits at once
+// with status 130. SIGTERM exits at once with status 143.
 type interrupter struct {
 	mu          sync.Mutex
 	cancel      context.CancelFunc
 	interrupted int // Ctrl-C presses since the last reset
-	onExit      func()
 	sigs        chan os.Signal
 }
 
-func newInterrupter(onExit func()) *interrupter {
-	in := &interrupter{onExit: onExit, sigs: make(chan os.Signal, 4)}
+func newInterrupter() *interrupter {
+	in := &interrupter{sigs: make(chan os.Signal, 4)}
 	signal.Notify(in.sigs, os.Interrupt, syscall.SIGTERM)
 	go in.loop()
 	return in
@@ -39,10 +42,12 @@ func (in *interrupter) loop() {
 		in.interrupted++
 		n, cancel := in.interrupted, in.cancel
 		in.mu.Unlock()
-		if sig == syscall.SIGTERM || n > 1 || cancel == nil {
-			if in.onExit != nil {
-				in.onExit()
-			}
+		if sig == syscall.SIGTERM {
+			os.Exit(exitTerminated)
+		}
+		if n > 1 || cancel == nil {
+			// At once: no clean-up that could wait (the embedded store's
+			// database is crash-safe).
 			fmt.Fprintln(os.Stderr, "\ns3lua: interrupted")
 			os.Exit(exitInterrupted)
 		}

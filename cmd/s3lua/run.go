@@ -56,7 +56,7 @@ func run(argv []string) int {
 		fmt.Fprintf(stderr, "s3lua: %v\n", err)
 		return 1
 	}
-	in := newInterrupter(func() { sess.Close() })
+	in := newInterrupter()
 	in.wrapProtectedCalls(L)
 	setArgTable(L, argv, o)
 	p := newPrinter(L)
