@@ -21,7 +21,9 @@ const (
 // header is one canonical header: its name as found in req.Header and its values.
 type header struct {
 	name   string
-	values []string
+	values []string // from req.Header; nil for the headers the signer adds
+	value  string   // used when values is nil
+	date   bool     // the X-Amz-Date the signer sets (kept out of the struct: it lives on the stack)
 }
 
 // SignHTTP signs req in place for the Authorization header: it sets X-Amz-Date,
@@ -153,8 +155,22 @@ func signedHost(req *http.Request) (string, error) {
 	return host, nil
 }
 
+// setHeader sets h[key] to v, reusing the existing slice (re-signing a request allocates
+// nothing here).
+func setHeader(h http.Header, key, v string) {
+	if vs := h[key]; len(vs) > 0 {
+		h[key] = append(vs[:0], v)
+		return
+	}
+	h[key] = []string{v}
+}
+
 // sign is the one implementation behind SignHTTP, Presign and SignStreaming. contentLength >= 0
 // is signed as content-length (streaming only).
+//
+// Everything it produces (canonical request, string to sign, Authorization, the canonical path
+// and query written back to the URL) is built in one buffer and converted to one string, so a
+// typical signature costs a handful of allocations.
 func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Options, mode signMode, expires, contentLength int64) (*Signed, error) {
 	if err := validate(op, creds, req, opt); err != nil {
 		return nil, err
@@ -171,56 +187,62 @@ func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Optio
 	if payload == "" {
 		payload = EmptySHA256
 	}
+	headerMode := mode != modePresign
+	setContentSHA := headerMode && (service == "s3" || opt.PayloadHash != "")
 
-	// String to sign, except its last line: "AWS4-HMAC-SHA256\n<date>\n<scope>\n".
-	sts := make([]byte, 0, len(algorithm)+1+17+9+len(opt.Region)+len(service)+14+64)
-	sts = append(sts, algorithm...)
-	sts = append(sts, '\n')
-	dateAt := len(sts)
-	sts = appendAmzDate(sts, opt.Time)
-	dateEnd := len(sts)
-	sts = append(sts, '\n')
-	scopeAt := len(sts)
-	sts = append(sts, sts[dateAt:dateAt+8]...)
-	sts = append(sts, '/')
-	sts = append(sts, opt.Region...)
-	sts = append(sts, '/')
-	sts = append(sts, service...)
-	sts = append(sts, "/aws4_request"...)
-	scopeEnd := len(sts)
-	sts = append(sts, '\n')
-	amzDate := string(sts[dateAt:dateEnd])
+	// "<date>\n<scope>", the middle of the string to sign.
+	var dsBuf [160]byte
+	ds := appendAmzDate(dsBuf[:0], opt.Time)
+	ds = append(ds, '\n')
+	ds = append(ds, ds[:8]...)
+	ds = append(ds, '/')
+	ds = append(ds, opt.Region...)
+	ds = append(ds, '/')
+	ds = append(ds, service...)
+	ds = append(ds, "/aws4_request"...)
+	amzDate, scope := ds[:16], ds[17:]
 
-	if mode != modePresign {
-		h := req.Header
-		if h == nil {
-			h = make(http.Header)
-			req.Header = h
-		}
-		h.Del("Authorization")
-		h["X-Amz-Date"] = []string{amzDate}
-		if service == "s3" || opt.PayloadHash != "" {
-			h["X-Amz-Content-Sha256"] = []string{payload}
+	// Canonical headers: the ones the signer sets, then req.Header minus the skipped names,
+	// sorted by lower-case name.
+	var hbuf [24]header
+	hs := append(hbuf[:0], header{name: "host", value: host})
+	if headerMode {
+		hs = append(hs, header{name: "x-amz-date", date: true})
+		if setContentSHA {
+			hs = append(hs, header{name: "x-amz-content-sha256", value: payload})
 		}
 		if creds.SessionToken != "" {
-			h["X-Amz-Security-Token"] = []string{creds.SessionToken}
-		} else {
-			h.Del("X-Amz-Security-Token")
+			hs = append(hs, header{name: "x-amz-security-token", value: creds.SessionToken})
 		}
-	}
-
-	// Canonical headers: host first, then req.Header minus skipped names, sorted by lower name.
-	var hbuf [24]header
-	hs := append(hbuf[:0], header{name: "host", values: []string{host}})
-	var lbuf [64]byte
-	for name, values := range req.Header {
-		if skipHeader(string(lowerInto(lbuf[:], name)), mode) {
-			continue
-		}
-		hs = append(hs, header{name, values})
 	}
 	if contentLength >= 0 {
-		hs = append(hs, header{"content-length", []string{strconv.FormatInt(contentLength, 10)}})
+		hs = append(hs, header{name: "content-length", value: strconv.FormatInt(contentLength, 10)})
+	}
+	var lbuf [64]byte
+	for name, values := range req.Header {
+		lname := lowerInto(lbuf[:], name)
+		if skipHeader(string(lname), mode) {
+			if headerMode && string(lname) == "authorization" && name != "Authorization" {
+				delete(req.Header, name) // a stray spelling would be sent as well
+			}
+			continue
+		}
+		if headerMode {
+			own := false
+			switch string(lname) {
+			case "x-amz-date", "x-amz-security-token":
+				own = true
+			case "x-amz-content-sha256":
+				own = setContentSHA
+			}
+			if own {
+				if name != http.CanonicalHeaderKey(name) {
+					delete(req.Header, name) // a stray spelling would be sent unsigned
+				}
+				continue
+			}
+		}
+		hs = append(hs, header{name: name, values: values})
 	}
 	// Names equal but for case (non-canonical keys set directly in the map) keep the byte order
 	// of their keys, which is the order http.Header.Write puts them on the wire.
@@ -230,22 +252,6 @@ func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Optio
 		}
 		return strings.Compare(a.name, b.name)
 	})
-
-	// Signed headers list (names merged case-insensitively).
-	shLen := 0
-	for _, h := range hs {
-		shLen += len(h.name) + 1
-	}
-	sh := make([]byte, 0, shLen)
-	for i, h := range hs {
-		if i > 0 && compareFold(hs[i-1].name, h.name) == 0 {
-			continue
-		}
-		if i > 0 {
-			sh = append(sh, ';')
-		}
-		sh = appendLower(sh, h.name)
-	}
 
 	// Canonical query.
 	var pbuf [16]queryPair
@@ -259,14 +265,24 @@ func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Optio
 			}
 			return false
 		})
-		cred := make([]byte, 0, len(creds.AccessKeyID)+scopeEnd-scopeAt)
+		var sh []byte
+		for i, h := range hs {
+			if i > 0 && compareFold(hs[i-1].name, h.name) == 0 {
+				continue
+			}
+			if i > 0 {
+				sh = append(sh, ';')
+			}
+			sh = appendLower(sh, h.name)
+		}
+		cred := make([]byte, 0, len(creds.AccessKeyID)+1+len(scope))
 		cred = append(cred, creds.AccessKeyID...)
 		cred = append(cred, '/')
-		cred = append(cred, sts[scopeAt:scopeEnd]...)
+		cred = append(cred, scope...)
 		pairs = append(pairs,
 			queryPair{"X-Amz-Algorithm", algorithm},
 			queryPair{"X-Amz-Credential", escapeComponent(string(cred))},
-			queryPair{"X-Amz-Date", amzDate},
+			queryPair{"X-Amz-Date", string(amzDate)},
 			queryPair{"X-Amz-Expires", strconv.FormatInt(expires, 10)},
 			queryPair{"X-Amz-SignedHeaders", escapeComponent(string(sh))})
 		if creds.SessionToken != "" {
@@ -275,103 +291,140 @@ func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Optio
 	}
 	sortPairs(pairs)
 
-	path := EscapePath(req.URL.Path)
-
-	// Canonical request in one buffer.
-	size := len(req.Method) + len(path) + len(sh) + len(payload) + 8
-	for _, p := range pairs {
-		size += len(p.key) + len(p.value) + 2
+	// The canonical request.
+	var stack [2048]byte
+	b := stack[:0]
+	b = append(b, req.Method...)
+	b = append(b, '\n')
+	pathAt := len(b)
+	if req.URL.Path == "" {
+		b = append(b, '/')
+	} else {
+		b = appendEscaped(b, req.URL.Path, true)
 	}
-	for _, h := range hs {
-		size += len(h.name) + 2
-		for _, v := range h.values {
-			size += len(v) + 1
-		}
-	}
-	cr := make([]byte, 0, size)
-	cr = append(cr, req.Method...)
-	cr = append(cr, '\n')
-	cr = append(cr, path...)
-	cr = append(cr, '\n')
-	queryAt := len(cr)
-	cr = appendPairs(cr, pairs)
-	queryEnd := len(cr)
-	cr = append(cr, '\n')
+	pathEnd := len(b)
+	b = append(b, '\n')
+	queryAt := len(b)
+	b = appendPairs(b, pairs)
+	queryEnd := len(b)
+	b = append(b, '\n')
 	for i, h := range hs {
 		if i == 0 || compareFold(hs[i-1].name, h.name) != 0 {
 			if i > 0 {
-				cr = append(cr, '\n')
+				b = append(b, '\n')
 			}
-			cr = appendLower(cr, h.name)
-			cr = append(cr, ':')
+			b = appendLower(b, h.name)
+			b = append(b, ':')
 		} else {
-			cr = append(cr, ',')
+			b = append(b, ',')
 		}
-		for j, v := range h.values {
-			if j > 0 {
-				cr = append(cr, ',')
+		switch {
+		case h.values != nil:
+			for j, v := range h.values {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendHeaderValue(b, v)
 			}
-			cr = appendHeaderValue(cr, v)
+		case h.date:
+			b = append(b, amzDate...)
+		default:
+			b = appendHeaderValue(b, h.value)
 		}
 	}
-	cr = append(cr, '\n', '\n')
-	shAt := len(cr)
-	cr = append(cr, sh...)
-	cr = append(cr, '\n')
-	cr = append(cr, payload...)
+	b = append(b, '\n', '\n')
+	shAt := len(b)
+	for i, h := range hs {
+		if i > 0 && compareFold(hs[i-1].name, h.name) == 0 {
+			continue
+		}
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = appendLower(b, h.name)
+	}
+	shEnd := len(b)
+	b = append(b, '\n')
+	b = append(b, payload...)
+	crEnd := len(b)
 
-	crHash := sha256.Sum256(cr)
-	sts = appendHex(sts, crHash[:])
-	key := s.signingKey(creds.SecretAccessKey, amzDate[:8], opt.Region, service)
-	sig := hmacSHA256(key[:], sts)
+	// The string to sign and the signature.
+	crHash := sha256.Sum256(b[:crEnd])
+	stsAt := len(b)
+	b = append(b, algorithm...)
+	b = append(b, '\n')
+	dateAt := len(b)
+	b = append(b, ds...)
+	scopeAt := dateAt + 17
+	scopeEnd := len(b)
+	b = append(b, '\n')
+	b = appendHex(b, crHash[:])
+	stsEnd := len(b)
+	key := s.signingKey(creds.SecretAccessKey, [8]byte(amzDate[:8]), opt.Region, service)
+	sig := hmacSHA256(key[:], b[stsAt:stsEnd])
 
-	canonical := string(cr)
-	stsStr := string(sts)
+	// What goes on the wire: the Authorization header, or the presigned query.
+	outAt := len(b)
+	var sigAt int
+	if headerMode {
+		b = append(b, algorithm...)
+		b = append(b, " Credential="...)
+		b = append(b, creds.AccessKeyID...)
+		b = append(b, '/')
+		b = append(b, scope...)
+		b = append(b, ", SignedHeaders="...)
+		b = append(b, b[shAt:shEnd]...)
+		b = append(b, ", Signature="...)
+		sigAt = len(b)
+		b = appendHex(b, sig[:])
+	} else {
+		b = append(b, b[queryAt:queryEnd]...)
+		if queryEnd > queryAt {
+			b = append(b, '&')
+		}
+		b = append(b, "X-Amz-Signature="...)
+		sigAt = len(b)
+		b = appendHex(b, sig[:])
+	}
+	all := string(b)
 	out := &Signed{
-		CanonicalRequest: canonical,
-		StringToSign:     stsStr,
-		SignedHeaders:    canonical[shAt : shAt+len(sh)],
-		Scope:            stsStr[scopeAt:scopeEnd],
-		AmzDate:          stsStr[dateAt:dateEnd],
+		CanonicalRequest: all[:crEnd],
+		StringToSign:     all[stsAt:stsEnd],
+		Signature:        all[sigAt:],
+		SignedHeaders:    all[shAt:shEnd],
+		Scope:            all[scopeAt:scopeEnd],
+		AmzDate:          all[dateAt : dateAt+16],
 	}
 
 	// Make the wire equal to what was signed.
 	if req.URL.Path == "" {
 		req.URL.RawPath = ""
 	} else {
-		req.URL.RawPath = path
+		req.URL.RawPath = all[pathAt:pathEnd]
 	}
-	query := canonical[queryAt:queryEnd]
 	if mode == modePresign {
-		q := make([]byte, 0, len(query)+18+64)
-		q = append(q, query...)
-		if len(query) > 0 {
-			q = append(q, '&')
-		}
-		q = append(q, "X-Amz-Signature="...)
-		q = appendHex(q, sig[:])
-		qs := string(q)
-		out.Signature = qs[len(qs)-64:]
-		req.URL.RawQuery = qs
+		req.URL.RawQuery = all[outAt:]
 		req.URL.ForceQuery = false
 		out.URL = req.URL.String()
 		return out, nil
 	}
-	if req.URL.RawQuery != query {
+	if query := all[queryAt:queryEnd]; req.URL.RawQuery != query {
 		req.URL.RawQuery = query
 	}
-	auth := make([]byte, 0, len(algorithm)+len(creds.AccessKeyID)+scopeEnd-scopeAt+len(sh)+120)
-	auth = append(auth, algorithm...)
-	auth = append(auth, " Credential="...)
-	auth = append(auth, creds.AccessKeyID...)
-	auth = append(auth, '/')
-	auth = append(auth, out.Scope...)
-	auth = append(auth, ", SignedHeaders="...)
-	auth = append(auth, sh...)
-	auth = append(auth, ", Signature="...)
-	auth = appendHex(auth, sig[:])
-	authStr := string(auth)
-	out.Signature = authStr[len(authStr)-64:]
-	req.Header["Authorization"] = []string{authStr}
+	h := req.Header
+	if h == nil {
+		h = make(http.Header)
+		req.Header = h
+	}
+	setHeader(h, "X-Amz-Date", out.AmzDate)
+	if setContentSHA {
+		setHeader(h, "X-Amz-Content-Sha256", payload)
+	}
+	if creds.SessionToken != "" {
+		setHeader(h, "X-Amz-Security-Token", creds.SessionToken)
+	} else {
+		delete(h, "X-Amz-Security-Token")
+	}
+	setHeader(h, "Authorization", all[outAt:])
 	return out, nil
 }

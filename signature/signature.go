@@ -110,7 +110,11 @@ type Signer struct {
 	keys map[keyID][sha256.Size]byte
 }
 
-type keyID struct{ secret, date, region, service string }
+type keyID struct {
+	secret       string
+	date         [8]byte // YYYYMMDD; an array so that a lookup allocates nothing
+	region, serv string
+}
 
 // maxCachedKeys bounds the cache; keys change once a day per credential, so it rarely fills.
 const maxCachedKeys = 128
@@ -120,7 +124,7 @@ const maxCachedKeys = 128
 var ErrBodyLength = errors.New("signature: body length differs from the declared length")
 
 // signingKey returns HMAC("AWS4"+secret, date, region, service, "aws4_request"), cached.
-func (s *Signer) signingKey(secret, date, region, service string) [sha256.Size]byte {
+func (s *Signer) signingKey(secret string, date [8]byte, region, service string) [sha256.Size]byte {
 	id := keyID{secret, date, region, service}
 	s.mu.RLock()
 	k, ok := s.keys[id]
@@ -131,7 +135,7 @@ func (s *Signer) signingKey(secret, date, region, service string) [sha256.Size]b
 	var buf [64 + sha256.Size]byte
 	seed := append(buf[:0], "AWS4"...)
 	seed = append(seed, secret...)
-	k = hmacSHA256(seed, date)
+	k = hmacSHA256(seed, date[:])
 	k = hmacSHA256(k[:], region)
 	k = hmacSHA256(k[:], service)
 	k = hmacSHA256(k[:], "aws4_request")

@@ -152,7 +152,7 @@ func (s *Signer) SignStreaming(creds Credentials, req *http.Request, body io.Rea
 	if service == "" {
 		service = "s3"
 	}
-	key := s.signingKey(creds.SecretAccessKey, signed.AmzDate[:8], opt.Region, service)
+	key := s.signingKey(creds.SecretAccessKey, [8]byte([]byte(signed.AmzDate[:8])), opt.Region, service)
 	r, err := newChunkReader(body, decodedLen, so, key, signed.AmzDate, signed.Scope, signed.Signature)
 	if err != nil {
 		return nil, err
@@ -178,9 +178,11 @@ func NewChunkReader(body io.Reader, decodedLen int64, so StreamOptions, signingK
 }
 
 // SigningKey returns the derived SigV4 signing key for (secret, date YYYYMMDD, region,
-// service), from the signer's cache.
+// service), from the signer's cache. date must be 8 characters.
 func (s *Signer) SigningKey(secret, date, region, service string) []byte {
-	k := s.signingKey(secret, date, region, service)
+	var d [8]byte
+	copy(d[:], date)
+	k := s.signingKey(secret, d, region, service)
 	return k[:]
 }
 
