@@ -366,7 +366,9 @@ type ecsProvider struct{}
 // under DefaultCredentials to refresh them ahead of time.
 func ECSCredentials() CredentialsProvider { return ecsProvider{} }
 
-const ecsHost = "http://169.254.170.2"
+// ecsHost is the container credentials endpoint for relative URIs (a
+// variable so that tests can point it at a local server).
+var ecsHost = "http://169.254.170.2"
 
 func (p ecsProvider) Retrieve(ctx context.Context) (signature.Credentials, error) {
 	c, _, err := p.retrieveWithExpiry(ctx)

@@ -332,3 +332,23 @@ func TestRequestWithoutCredentials(t *testing.T) {
 		t.Fatalf("error %v, want a *RequestError matching ErrNoCredentials", err)
 	}
 }
+
+func TestECSCredentialsRelativeURI(t *testing.T) {
+	clearAWSEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v2/credentials/abc" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, metadataJSON("AKREL", time.Now().Add(time.Hour)))
+	}))
+	defer srv.Close()
+	old := ecsHost
+	ecsHost = srv.URL
+	defer func() { ecsHost = old }()
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc")
+	c, err := DefaultCredentials("").Retrieve(context.Background())
+	if err != nil || c.AccessKeyID != "AKREL" || c.SessionToken != "TOK-AKREL" {
+		t.Fatalf("%v %v", c, err)
+	}
+}
