@@ -41,6 +41,7 @@ type CredentialsError struct {
 	Errs  []error
 }
 
+// Error names every place looked at, never a value found there.
 func (e *CredentialsError) Error() string {
 	msg := ErrNoCredentials.Error()
 	if len(e.Tried) > 0 {
@@ -75,6 +76,7 @@ func (s StaticCredentials) Retrieve(context.Context) (signature.Credentials, err
 	return signature.Credentials(s), nil
 }
 
+// String shows the access key id only.
 func (s StaticCredentials) String() string { return signature.Credentials(s).String() }
 
 // GoString redacts like String, so %#v is safe too.

@@ -73,6 +73,7 @@ type RequestError struct {
 	Err    error
 }
 
+// Error is "s3: METHOD bucket/key: cause".
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("s3: %s %s: %v", e.Method, target(e.Bucket, e.Key), e.Err)
 }
@@ -88,6 +89,7 @@ type KeyError struct{ Key, Code, Message string }
 // beside it.
 type DeleteError struct{ Errors []KeyError }
 
+// Error counts the failed keys and shows the first.
 func (e *DeleteError) Error() string {
 	if len(e.Errors) == 0 {
 		return "s3: delete-multiple: no keys failed"
