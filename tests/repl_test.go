@@ -182,6 +182,27 @@ func TestREPLHistoryAcrossSessions(t *testing.T) {
 	}
 }
 
+func TestREPLDefaultHistoryPath(t *testing.T) {
+	state := t.TempDir()
+	var env []string
+	for _, kv := range cliCleanEnv(t) {
+		if !strings.HasPrefix(kv, "S3LUA_HISTORY=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "XDG_STATE_HOME="+state)
+	s := startREPL(t, env, "--local")
+	s.send("'xdg'\r")
+	s.expect(`"xdg"`)
+	if code := s.exit(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	data, err := os.ReadFile(filepath.Join(state, "s3lua", "history"))
+	if err != nil || !strings.Contains(string(data), "'xdg'") {
+		t.Errorf("history under $XDG_STATE_HOME/s3lua/history: %q, %v", data, err)
+	}
+}
+
 func TestREPLAfterScript(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "setup.lua")
 	cliWriteFile(t, script, "greeting = 'hello from ' .. arg[1]\n")
