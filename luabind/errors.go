@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -95,7 +96,11 @@ func (c *call) errorTable(err error) *lua.LTable {
 	case errors.As(err, &re):
 		t.RawSetString("status", lua.LNumber(re.StatusCode))
 		set("code", re.Code)
-		set("message", re.Message)
+		msg := re.Message
+		if msg == "" {
+			msg = http.StatusText(re.StatusCode)
+		}
+		set("message", msg)
 		set("request_id", re.RequestID)
 		set("host_id", re.HostID)
 		set("method", re.Method)

@@ -93,6 +93,7 @@ func s3MultipartPutFile(c *call) int {
 	defer p.finish()
 	opt.Progress = p.engine()
 	id, err := c.client().MultipartPutFile(ctx, bp, file, opt)
+	p.undoUpload(err, bp)
 	if err = p.err(err); err != nil {
 		c.raise(err)
 	}
@@ -134,6 +135,9 @@ func s3ResumeMultipartPutFile(c *call) int {
 	defer p.finish()
 	opt.Progress = p.engine()
 	id, err := c.client().ResumeMultipartPutFile(ctx, bp, file, opt)
+	if id != "" {
+		p.undoUpload(err, bp)
+	}
 	if err = p.err(err); err != nil {
 		c.raise(err)
 	}

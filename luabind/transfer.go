@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -117,6 +118,11 @@ func s3GetFile(c *call) int {
 		Mode:     optionString(o, "mode", ""),
 		Progress: p.engine(),
 	})
+	if err == nil && p.failure != nil && optionString(o, "exists", "error") == "error" {
+		// The download completed before the cancellation took effect: the
+		// file did not exist before, so remove it.
+		_ = os.Remove(file)
+	}
 	if err = p.err(err); err != nil {
 		c.raise(err)
 	}
@@ -208,6 +214,7 @@ func s3PutFile(c *call) int {
 		Header:   h,
 		Progress: p.engine(),
 	})
+	p.undoUpload(err, bp)
 	if err = p.err(err); err != nil {
 		c.raise(err)
 	}
@@ -306,6 +313,17 @@ func (p *transferProgress) err(err error) error {
 		return p.failure
 	}
 	return err
+}
+
+// undoUpload deletes the object an upload created when the progress
+// function failed but the upload completed before the cancellation took
+// effect (the engine reports progress while the request runs, so the last
+// report can come after the server has the object): a callback error
+// leaves no object behind.
+func (p *transferProgress) undoUpload(err error, bp string) {
+	if err == nil && p.failure != nil {
+		_, _ = p.c.client().Delete(p.c.ctx(), bp)
+	}
 }
 
 func (p *transferProgress) finish() {
