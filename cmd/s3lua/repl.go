@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/peterh/liner"
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+	"golang.org/x/term"
 )
 
 const (
@@ -39,6 +41,12 @@ func historyPath() string {
 func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *options) int {
 	line := liner.NewLiner()
 	defer line.Close()
+	var input prompter = line
+	if term.IsTerminal(int(os.Stdin.Fd())) && !term.IsTerminal(int(os.Stdout.Fd())) {
+		// liner refuses a terminal for input with output redirected
+		// (s3lua | tee log): read plain lines instead.
+		input = &plainPrompter{r: bufio.NewReader(os.Stdin), w: os.Stdout}
+	}
 	line.SetCtrlCAborts(true)
 	line.SetTabCompletionStyle(liner.TabPrints)
 	line.SetWordCompleter(func(text string, pos int) (string, []string, string) {
@@ -70,7 +78,7 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 	fmt.Printf("%s; s3 -> %s\nType Lua; an expression prints its value. Tab completes, Ctrl-D exits.\n",
 		versionString(), sess.where)
 	for {
-		chunk, err := readChunk(L, line)
+		chunk, err := readChunk(input)
 		switch {
 		case errors.Is(err, liner.ErrPromptAborted):
 			continue // Ctrl-C clears the line
@@ -92,9 +100,29 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 	}
 }
 
+// prompter reads one line after showing a prompt: liner, or plainPrompter.
+type prompter interface {
+	Prompt(prompt string) (string, error)
+}
+
+// plainPrompter reads lines without editing.
+type plainPrompter struct {
+	r *bufio.Reader
+	w io.Writer
+}
+
+func (p *plainPrompter) Prompt(prompt string) (string, error) {
+	fmt.Fprint(p.w, prompt)
+	s, err := p.r.ReadString('\n')
+	if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
+		return "", err
+	}
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
 // readChunk reads one complete chunk, asking for more lines while the
 // parser stops at the end of the input.
-func readChunk(L *lua.LState, line *liner.State) (string, error) {
+func readChunk(line prompter) (string, error) {
 	text, err := line.Prompt(prompt)
 	if err != nil {
 		return "", err
