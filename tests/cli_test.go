@@ -334,12 +334,10 @@ func TestCLIInterrupt(t *testing.T) {
 	}
 	t.Run("caught, then second Ctrl-C", func(t *testing.T) {
 		cmd, out, stderr := cliStart(t, "-e", `
-			print("started")
-			local ok, err = pcall(function() while true do end end)
+			local ok, err = pcall(function() print("started") while true do end end)
 			print("caught", ok, tostring(err):match("canceled") ~= nil)
 			while true do end`)
 		cliWaitLine(t, out, "started")
-		time.Sleep(100 * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}

@@ -82,7 +82,7 @@ func (p *printer) errorLine(v lua.LValue) string {
 		}
 		return p.value(x)
 	case *lua.LNilType:
-		return "nil (error object is nil)"
+		return "(error object is a nil value)"
 	}
 	return p.tostring(v)
 }
