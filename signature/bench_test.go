@@ -29,6 +29,26 @@ func benchGET(b *testing.B) *http.Request {
 
 var benchTime = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
+// cpuMeter adds CPU-time metrics to a benchmark: cpu-ns/op and, with bytes, cpu-MB/s. On a
+// shared machine these are steadier than wall time, which counts the waits for a CPU.
+type cpuMeter struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func startCPU(b *testing.B) cpuMeter { return cpuMeter{b, processCPU()} }
+
+func (m cpuMeter) stop(bytesPerOp int64) {
+	used := processCPU() - m.start
+	if used <= 0 || m.b.N == 0 {
+		return
+	}
+	m.b.ReportMetric(float64(used.Nanoseconds())/float64(m.b.N), "cpu-ns/op")
+	if bytesPerOp > 0 {
+		m.b.ReportMetric(float64(bytesPerOp)*float64(m.b.N)/used.Seconds()/1e6, "cpu-MB/s")
+	}
+}
+
 // BenchmarkSignGET signs the same request repeatedly (signing is idempotent), as a retry or a
 // long-lived client would.
 func BenchmarkSignGET(b *testing.B) {
@@ -37,11 +57,13 @@ func BenchmarkSignGET(b *testing.B) {
 	req := benchGET(b)
 	opt := Options{Region: "us-east-1", Time: benchTime}
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		if _, err := s.SignHTTP(creds, req, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(0)
 }
 
 // BenchmarkSDKSignGET is the same request through aws-sdk-go-v2's signer, configured for S3
@@ -54,11 +76,13 @@ func BenchmarkSDKSignGET(b *testing.B) {
 	req.Header.Set("X-Amz-Content-Sha256", EmptySHA256)
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		if err := signer.SignHTTP(ctx, creds, req, EmptySHA256, "s3", "us-east-1", benchTime); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(0)
 }
 
 const benchBody = 64 << 20
@@ -75,6 +99,7 @@ func BenchmarkChunkedEncode(b *testing.B) {
 	buf := make([]byte, 32<<10)
 	b.SetBytes(benchBody)
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		r, err := NewChunkReader(bytes.NewReader(data), benchBody, StreamOptions{}, key, "20261124T120000Z", "20261124/us-east-1/s3/aws4_request", EmptySHA256)
 		if err != nil {
@@ -84,6 +109,7 @@ func BenchmarkChunkedEncode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(benchBody)
 }
 
 // BenchmarkSHA256 is the floor: crypto/sha256 over the same 64 MiB in 64 KiB pieces.
@@ -91,9 +117,11 @@ func BenchmarkSHA256(b *testing.B) {
 	data := make([]byte, benchBody)
 	b.SetBytes(benchBody)
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		for off := 0; off < len(data); off += 64 << 10 {
 			_ = sha256.Sum256(data[off : off+64<<10])
 		}
 	}
+	cpu.stop(benchBody)
 }
