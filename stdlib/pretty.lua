@@ -1,7 +1,8 @@
 -- pretty: readable, deterministic printing of Lua values.
 --
 --   local pretty = require "pretty"
---   pretty.format(v [, {max_items = 50, max_depth = 12, indent = "  ", width = 72}]) -> string
+--   pretty.format(v [, {max_items = 50, max_depth = 12, indent = "  ", width = 72,
+--                       max_string = nil}]) -> string
 --   pretty.print(...)           -- format each argument, tab-separated, one line break
 --   pretty.bytes(n)             -- "1.5 KiB", "12 B": human-readable byte counts
 --
@@ -11,7 +12,8 @@
 -- goes on its own indented line. More than max_items entries in one table are
 -- cut with "... (N more)". A table met again while it is still being printed
 -- is shown as <cycle>; deeper than max_depth as {...}. Strings are quoted with
--- Lua escapes, so the output can be pasted back into the REPL.
+-- Lua escapes, so the output can be pasted back into the REPL; with max_string
+-- set, a longer string shows its first max_string bytes and "... (N more bytes)".
 local pretty = {}
 
 local defaults = { max_items = 50, max_depth = 12, indent = "  ", width = 72 }
@@ -31,9 +33,15 @@ local function quote(s)
 end
 pretty.quote = quote
 
-local function scalar(v)
+local function scalar(v, opts)
   local t = type(v)
-  if t == "string" then return quote(v) end
+  if t == "string" then
+    local max = opts and opts.max_string
+    if max and #v > max then
+      return quote(v:sub(1, max)) .. " ... (" .. (#v - max) .. " more bytes)"
+    end
+    return quote(v)
+  end
   if t == "number" then
     if v ~= v then return "0/0" end
     if v == math.huge then return "math.huge" end
@@ -60,7 +68,7 @@ local function keystr(k)
 end
 
 local function format(v, opts, depth, active)
-  if type(v) ~= "table" then return scalar(v) end
+  if type(v) ~= "table" then return scalar(v, opts) end
   if active[v] then return "<cycle>" end
   if depth >= opts.max_depth then return "{...}" end
   active[v] = true

@@ -72,6 +72,7 @@ func TestPrettyOptionsAndBytes(t *testing.T) {
 		{"max_items", `return pretty.format({1, 2, 3, 4, 5}, { max_items = 2 })`, `{ 1, 2, ... (3 more) }`},
 		{"max_depth", `return pretty.format({ a = { b = {} } }, { max_depth = 1 })`, `{ a = {...} }`},
 		{"scalar_string", `return pretty.format("x\ny")`, `"x\ny"`},
+		{"max_string", `return pretty.format({ string.rep("a", 10) }, { max_string = 4 })`, `{ "aaaa" ... (6 more bytes) }`},
 		{"nil", `return pretty.format(nil)`, `nil`},
 		{"bytes_small", `return pretty.bytes(999)`, `999 B`},
 		{"bytes_kib", `return pretty.bytes(1536)`, `1.5 KiB`},

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/term"
 )
 
 // s3ErrorFields are the fields of the s3 module's error tables, in the
@@ -30,11 +32,20 @@ func isS3Error(v lua.LValue) bool {
 // printer formats Lua values with the stdlib pretty printer.
 type printer struct {
 	L      *lua.LState
-	format lua.LValue // pretty.format, or nil when unavailable
+	format lua.LValue  // pretty.format, or nil when unavailable
+	opts   *lua.LTable // its options: the terminal's width, a cap on long strings
 }
 
+// replMaxString caps how much of a long string (a get_bytes result, say)
+// the REPL prints.
+const replMaxString = 4096
+
 func newPrinter(L *lua.LState) *printer {
-	p := &printer{L: L}
+	p := &printer{L: L, opts: L.NewTable()}
+	p.opts.RawSetString("max_string", lua.LNumber(replMaxString))
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w >= 40 {
+		p.opts.RawSetString("width", lua.LNumber(w-1))
+	}
 	if err := L.CallByParam(lua.P{Fn: L.GetGlobal("require"), NRet: 1, Protect: true}, lua.LString("pretty")); err == nil {
 		if m, ok := L.Get(-1).(*lua.LTable); ok {
 			p.format = m.RawGetString("format")
@@ -47,7 +58,7 @@ func newPrinter(L *lua.LState) *printer {
 // value returns v as the REPL shows it.
 func (p *printer) value(v lua.LValue) string {
 	if p.format != nil && p.format != lua.LNil {
-		if err := p.L.CallByParam(lua.P{Fn: p.format, NRet: 1, Protect: true}, v); err == nil {
+		if err := p.L.CallByParam(lua.P{Fn: p.format, NRet: 1, Protect: true}, v, p.opts); err == nil {
 			s := p.L.Get(-1)
 			p.L.Pop(1)
 			return s.String()
