@@ -135,9 +135,7 @@ func s3ResumeMultipartPutFile(c *call) int {
 	defer p.finish()
 	opt.Progress = p.engine()
 	id, err := c.client().ResumeMultipartPutFile(ctx, bp, file, opt)
-	if id != "" {
-		p.undoUpload(err, bp)
-	}
+	p.undoUpload(err, bp)
 	if err = p.err(err); err != nil {
 		c.raise(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -265,6 +266,7 @@ type transferProgress struct {
 	fn      *lua.LFunction
 	cancel  context.CancelFunc
 	failure error
+	start   time.Time
 
 	hooked   bool
 	update   func(done int64)
@@ -275,7 +277,7 @@ type transferProgress struct {
 // context is the one to give the engine.
 func (c *call) progress(bp string, fn *lua.LFunction) (context.Context, *transferProgress) {
 	ctx, cancel := context.WithCancel(c.ctx())
-	return ctx, &transferProgress{c: c, desc: c.name + " " + bp, fn: fn, cancel: cancel}
+	return ctx, &transferProgress{c: c, desc: c.name + " " + bp, fn: fn, cancel: cancel, start: time.Now()}
 }
 
 // engine returns the engine.Progress, or nil when nobody listens.
@@ -315,15 +317,29 @@ func (p *transferProgress) err(err error) error {
 	return err
 }
 
-// undoUpload deletes the object an upload created when the progress
-// function failed but the upload completed before the cancellation took
-// effect (the engine reports progress while the request runs, so the last
-// report can come after the server has the object): a callback error
-// leaves no object behind.
+// undoUpload deletes the object an upload created although the progress
+// function failed. The engine reports progress while the request runs, so
+// the failure (and the cancellation it causes) can come after the server
+// has the whole body: the upload then completes anyway, or the server
+// completes it while the client gives up. If the call succeeded, or the
+// object was written since the call started, it is ours: delete it, so a
+// callback error leaves no object behind.
 func (p *transferProgress) undoUpload(err error, bp string) {
-	if err == nil && p.failure != nil {
-		_, _ = p.c.client().Delete(p.c.ctx(), bp)
+	if p.failure == nil {
+		return
 	}
+	ctx := p.c.ctx()
+	if err != nil {
+		h, herr := p.c.client().Head(ctx, bp, nil)
+		if herr != nil {
+			return
+		}
+		lm, perr := http.ParseTime(h.Get("Last-Modified"))
+		if perr != nil || lm.Before(p.start.Truncate(time.Second)) {
+			return
+		}
+	}
+	_, _ = p.c.client().Delete(ctx, bp)
 }
 
 func (p *transferProgress) finish() {
