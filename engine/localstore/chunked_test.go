@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // frame builds an aws-chunked body by hand: the store does not check chunk
@@ -183,3 +184,44 @@ func between(s, a, b string) string {
 }
 
 func md5sum(b []byte) [16]byte { return md5.Sum(b) }
+
+// readSpy records whether the client's body was read.
+type readSpy struct {
+	r    io.Reader
+	read bool
+}
+
+func (s *readSpy) Read(p []byte) (int, error) { s.read = true; return s.r.Read(p) }
+
+// A PUT the store refuses must not make the client send its body: with
+// Expect: 100-continue, net/http sends "100 Continue" only when the handler
+// reads the body, or when it drains a body that was replaced behind its back.
+func TestRefusedChunkedPutDoesNotAskForTheBody(t *testing.T) {
+	s, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	data := bytes.Repeat([]byte("x"), 100<<10)
+	body := frame(data, 8192, true, "")
+	spy := &readSpy{r: bytes.NewReader(body)}
+	req, _ := http.NewRequest("PUT", s.Endpoint()+"/missing-bucket/k", spy)
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Expect", "100-continue")
+	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
+	// Without the fix the client would send its body after this timeout.
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("status %d, want 404", resp.StatusCode)
+	}
+	if spy.read {
+		t.Fatal("the client was asked for the body of a refused PUT")
+	}
+}

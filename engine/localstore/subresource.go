@@ -42,6 +42,10 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Work on a copy: net/http decides after the handler whether to drain
+	// the body (and, with Expect: 100-continue, ask the client for it) by
+	// looking at the original request's Body, which must stay untouched.
+	r = r.Clone(r.Context())
 	if r.Method == http.MethodPut && isAWSChunked(r) {
 		if !decodeAWSChunked(w, r) {
 			return
