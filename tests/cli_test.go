@@ -195,6 +195,8 @@ func TestCLIConfiguration(t *testing.T) {
 		want string
 	}{
 		{"defaults", nil, nil, "https\ts3.amazonaws.com\tus-east-1\tfalse\t5"},
+		{"a region picks its regional endpoint", nil, []string{"--region", "eu-west-1"},
+			"https\ts3.eu-west-1.amazonaws.com\teu-west-1\tfalse\t5"},
 		{"endpoint with port on an IP implies path style",
 			nil, []string{"--endpoint", "http://127.0.0.1:9000"}, "http\t127.0.0.1:9000\tus-east-1\ttrue\t5"},
 		{"endpoint without port", nil, []string{"--endpoint=https://storage.example.com"},
