@@ -1,0 +1,100 @@
+-- The sandbox: run with Options{Sandbox = true, Root = TMPDIR, Buckets = {BUCKET}}.
+
+function test_removed_functions()
+  assert_nil(os.execute)
+  assert_nil(os.exit)
+  assert_nil(os.tmpname)
+  assert_nil(io.popen)
+  assert_nil(loadfile)
+  assert_nil(dofile)
+  assert_type(os.time, "function", "harmless functions stay")
+  assert_type(string.format, "function")
+end
+
+function test_load_refuses_binary_chunks()
+  local f, err = loadstring("\27LuaQ\0\1\4\8\4\8\0")
+  assert_nil(f)
+  assert_match(err, "binary chunk")
+  local g, err2 = load(function() local done; return nil end)
+  assert_type(g, "function")
+  local parts = {"\27Lua", "rest"}
+  local i = 0
+  local h, err3 = load(function() i = i + 1; return parts[i] end)
+  assert_nil(h)
+  assert_match(err3, "binary chunk")
+  -- source still loads
+  assert_eq(loadstring("return 1 + 1")(), 2)
+  local pieces = {"return ", "40 + 2"}
+  local j = 0
+  assert_eq(load(function() j = j + 1; return pieces[j] end)(), 42)
+end
+
+function test_require_only_preloaded()
+  assert_true(require("s3") == s3)
+  assert_error(function() require("some_module_on_disk") end, "some_module_on_disk")
+end
+
+function test_io_confined_to_root()
+  local f = assert(io.open(TMPDIR .. "/inside.txt", "w"))
+  f:write("inside")
+  f:close()
+  -- relative paths are relative to the root
+  local g = assert(io.open("inside.txt", "r"))
+  assert_eq(g:read("*a"), "inside")
+  g:close()
+  assert_error(function() io.open("/etc/passwd") end, "outside the allowed root")
+  assert_error(function() io.open(TMPDIR .. "/../escape.txt", "w") end, "outside the allowed root")
+  assert_error(function() io.lines("/etc/hostname") end, "outside the allowed root")
+  assert_error(function() os.remove("/tmp/not-mine") end, "outside the allowed root")
+  assert_error(function() os.rename(TMPDIR .. "/inside.txt", "/tmp/stolen.txt") end, "bad argument #2 to 'rename'")
+  local n = 0
+  for line in io.lines("inside.txt") do n = n + 1 end
+  assert_eq(n, 1)
+  assert_true(os.rename("inside.txt", "renamed.txt"))
+  assert_true(os.remove("renamed.txt"))
+end
+
+function test_files_confined_to_root()
+  local f = assert(io.open("up.txt", "w"))
+  f:write("data")
+  f:close()
+  s3.put_file(bp("up"), "up.txt")
+  s3.put_file(bp("up2"), TMPDIR .. "/up.txt")
+  s3.get_file(bp("up"), "down.txt")
+  local g = assert(io.open("down.txt"))
+  assert_eq(g:read("*a"), "data")
+  g:close()
+  assert_error(function() s3.put_file(bp("x"), "/etc/hostname") end,
+    "bad argument #2 to 'put_file' (path '/etc/hostname' is outside the allowed root directory)")
+  assert_error(function() s3.get_file(bp("up"), "../escape.txt") end, "outside the allowed root")
+  assert_error(function() s3.get_file(bp("up"), "/tmp/escape.txt") end, "outside the allowed root")
+  assert_error(function() s3.multipart_put_file(bp("x"), "/etc/hostname") end, "outside the allowed root")
+  assert_error(function() s3.incomplete_multipart_put_file(bp("x"), "/etc/hostname") end, "outside the allowed root")
+  assert_error(function() s3.resume_multipart_put_file(bp("x"), "/etc/hostname") end, "outside the allowed root")
+  assert_eq(s3.ls(bp("x")), {})
+end
+
+function test_buckets_restricted()
+  s3.put_bytes(bp("k"), "x", "text/plain")
+  local other = OTHER_BUCKET
+  local msg = "bucket '" .. other .. "' is not allowed"
+  assert_error(function() s3.ls(other .. "/") end, "bad argument #1 to 'ls' (" .. msg .. ")")
+  assert_error(function() s3.get_bytes(other .. "/k") end, msg)
+  assert_error(function() s3.put_bytes(other .. "/k", "x", "text/plain") end, msg)
+  assert_error(function() s3.copy(bp("k"), other .. "/k") end, "bad argument #2 to 'copy' (" .. msg)
+  assert_error(function() s3.copy(other .. "/k", bp("k2")) end, "bad argument #1 to 'copy' (" .. msg)
+  assert_error(function() s3.create_bucket(other) end, msg)
+  assert_error(function() s3.delete_bucket(other) end, msg)
+  assert_error(function() s3.bucket_location(other) end, msg)
+  assert_error(function() s3.list_multipart_uploads(other) end, msg)
+  assert_error(function() s3.delete_multiple(other, {"k"}) end, msg)
+  assert_error(function() s3.sign_uri(other .. "/k", "GET", 60) end, msg)
+  assert_error(function() s3.uri_headers(other .. "/k", "GET") end, msg)
+  assert_error(function() s3.list(other .. "/") end, msg)
+  -- list_buckets shows only the allowed buckets
+  assert_eq(s3.list_buckets(), {BUCKET})
+  -- pure string functions are not requests
+  assert_type(s3.bucket_path_to_uri(other, "k"), "string")
+  -- the allowed bucket works
+  assert_eq(s3.get_bytes(bp("k")), "x")
+end
