@@ -197,9 +197,6 @@ func parseArgs(argv []string) (*options, error) {
 		o.scriptIdx = i
 		o.scriptArgs = argv[i+1:]
 	}
-	if o.localDir != "" && o.endpoint != nil {
-		return nil, usagef("--local and --endpoint cannot be used together")
-	}
 	if o.local && o.endpoint != nil {
 		return nil, usagef("--local and --endpoint cannot be used together")
 	}
