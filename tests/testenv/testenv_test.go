@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,5 +70,74 @@ func TestLocal(t *testing.T) {
 	s := Local(t)
 	if !s.Local || s.Name != "local" || s.Endpoint != "http://"+s.Host || s.AccessKey == "" || s.Region != "us-east-1" {
 		t.Fatalf("Local = %+v", s)
+	}
+}
+
+// fakeTB records how a helper ended a test: Fatal or Skip stop it with a
+// panic that run recovers, as runtime.Goexit would stop the real test.
+type fakeTB struct {
+	testing.TB
+	fatal, skipped bool
+	msg            string
+}
+
+type stopped struct{}
+
+func (f *fakeTB) Helper()             {}
+func (f *fakeTB) Logf(string, ...any) {}
+func (f *fakeTB) Fatal(args ...any)   { f.fatal, f.msg = true, fmt.Sprint(args...); panic(stopped{}) }
+func (f *fakeTB) Fatalf(format string, a ...any) {
+	f.fatal, f.msg = true, fmt.Sprintf(format, a...)
+	panic(stopped{})
+}
+func (f *fakeTB) Skip(args ...any) { f.skipped, f.msg = true, fmt.Sprint(args...); panic(stopped{}) }
+
+func run(t *testing.T, fn func(tb testing.TB)) *fakeTB {
+	f := &fakeTB{TB: t}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(stopped); !ok {
+					panic(r)
+				}
+			}
+		}()
+		fn(f)
+	}()
+	return f
+}
+
+func TestMissingServerSkipsOrFailsUnderCI(t *testing.T) {
+	for _, name := range []string{"MINIO", "VERSITYGW"} {
+		for _, v := range []string{"ENDPOINT", "ACCESS_KEY", "SECRET_KEY"} {
+			t.Setenv("S3LUA_"+name+"_"+v, "")
+		}
+	}
+	helpers := []struct {
+		name string
+		fn   func(tb testing.TB)
+	}{
+		{"MinIO", func(tb testing.TB) { MinIO(tb) }},
+		{"VersityGW", func(tb testing.TB) { VersityGW(tb) }},
+		{"Remotes", func(tb testing.TB) { Remotes(tb) }},
+		{"Servers", func(tb testing.TB) { Servers(tb) }},
+	}
+	for _, ci := range []string{"", "true"} {
+		for _, h := range helpers {
+			t.Run(h.name+"/CI="+ci, func(t *testing.T) {
+				t.Setenv("CI", ci)
+				f := run(t, h.fn)
+				switch {
+				case ci == "true" && !f.fatal:
+					t.Fatalf("under CI=true a missing server must fail the test (skipped=%v)", f.skipped)
+				case ci == "true" && !strings.Contains(f.msg, "S3LUA_"):
+					t.Fatalf("the failure does not name the missing variable: %s", f.msg)
+				case ci == "" && h.name == "Servers" && (f.fatal || f.skipped):
+					t.Fatalf("Servers without remote servers must still give the embedded store: %s", f.msg)
+				case ci == "" && h.name != "Servers" && !f.skipped:
+					t.Fatalf("a missing server must skip outside CI (fatal=%v)", f.fatal)
+				}
+			})
+		}
 	}
 }
