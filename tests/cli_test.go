@@ -44,6 +44,13 @@ func TestCLIChunkOptionsInOrder(t *testing.T) {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	cliCheckLines(t, res.stdout, []string{`script sees` + "\t12\t2.0 KiB\t" + `"q"`})
+
+	// The first failing chunk stops everything after it.
+	res = cliRun(t, cliCleanEnv(t), "", "-e", "print('one')", "-l", "no_such_module", "-e", "print('two')", script)
+	if res.code != 1 || strings.Contains(res.stdout, "two") || !strings.Contains(res.stderr, "no_such_module") {
+		t.Errorf("a failing -l: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
+	}
+	cliCheckLines(t, res.stdout, []string{"one"})
 }
 
 func TestCLIScriptFromStdin(t *testing.T) {
