@@ -44,6 +44,13 @@ func (c *call) rangeArgs(n int) *engine.Range {
 	return &engine.Range{Begin: begin, End: end}
 }
 
+// checkRangeHeader refuses a Range header together with range arguments.
+func (c *call) checkRangeHeader(n int, h http.Header, rng *engine.Range) {
+	if rng != nil && h.Get("Range") != "" {
+		c.argError(n, "a Range header and range arguments: give one or the other")
+	}
+}
+
 // callReader calls a Lua reader(body, headers) with a stream over r and
 // returns its results; the body is closed (invalid) when it returns.
 func callReader(L *lua.LState, reader *lua.LFunction, owner string, r io.Reader, h http.Header) ([]lua.LValue, error) {
@@ -69,6 +76,7 @@ func s3GetProc(c *call) int {
 	reader := c.function(2)
 	h := c.headers(3)
 	rng := c.rangeArgs(4)
+	c.checkRangeHeader(3, h, rng)
 	var results []lua.LValue
 	err := c.client().GetProc(c.ctx(), bp, h, rng, func(body io.Reader, rh http.Header) error {
 		var err error
@@ -90,6 +98,7 @@ func s3GetBytes(c *call) int {
 	bp, _, _ := c.bucketPath(1)
 	h := c.headers(2)
 	rng := c.rangeArgs(3)
+	c.checkRangeHeader(2, h, rng)
 	data, err := c.client().GetBytes(c.ctx(), bp, h, rng)
 	if err != nil {
 		c.raise(err)

@@ -67,6 +67,7 @@ local cases = {
   {"get_proc", {"b/k", f, nil, 5, 5}, "bad argument #5 to 'get_proc' (range_end (5) must be greater than range_begin (5))"},
   {"get_bytes", {}, "bad argument #1 to 'get_bytes' (string expected, got nil)"},
   {"get_bytes", {"b/k", nil, "x"}, "bad argument #3 to 'get_bytes' (number expected, got string)"},
+  {"get_bytes", {"b/k", {Range = "bytes=0-1"}, 0, 2}, "bad argument #2 to 'get_bytes' (a Range header and range arguments: give one or the other)"},
   {"get_file", {"b/k"}, "bad argument #2 to 'get_file' (string expected, got nil)"},
   {"get_file", {"b/k", ""}, "bad argument #2 to 'get_file' (file name expected, got an empty string)"},
   {"get_file", {"b/k", "f", nil, {exist = "replace"}}, "bad argument #4 to 'get_file' (unknown option 'exist' (valid: exists, mode, progress))"},

@@ -22,6 +22,8 @@ function test_put_bytes_get_bytes()
   -- range_end is exclusive, as the reference
   assert_eq(s3.get_bytes(bp("hello.txt"), {}, 0, 5), "Hello")
   assert_eq(s3.get_bytes(bp("hello.txt"), nil, 7), "world.")
+  -- a Range header of your own works too
+  assert_eq(s3.get_bytes(bp("hello.txt"), {Range = "bytes=0-4"}), "Hello")
 end
 
 function test_binary_and_empty_objects()
