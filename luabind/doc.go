@@ -105,7 +105,8 @@
 // and a __tostring giving one line; pcall returns the table. A Lua error
 // raised inside a callback aborts the operation cleanly and reaches the
 // caller as the very same value. ErrorMessage formats any error value for
-// a command line. No value the module creates contains a secret key, a
+// a command line; CallbackTraceback gives the traceback from inside the
+// callback that raised it. No value the module creates contains a secret key, a
 // session token or a signature, except what uri_headers and sign_uri
 // exist to return.
 //

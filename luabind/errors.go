@@ -63,6 +63,7 @@ func (e *usageError) Error() string { return e.msg }
 func (c *call) raise(err error) {
 	var cb *callbackError
 	if errors.As(err, &cb) {
+		rememberTraceback(c.L, cb)
 		// Level 0: a string keeps exactly the text (and position) it was
 		// raised with; a table stays the same table.
 		c.L.Error(cb.Value, 0)
@@ -274,4 +275,32 @@ func formatFields(t *lua.LTable) string {
 		return "(error object is a table value)"
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// tracebackKey is the registry field holding the last re-raised callback
+// error and the traceback captured where the callback raised it.
+const tracebackKey = "s3.callback_traceback"
+
+func rememberTraceback(L *lua.LState, cb *callbackError) {
+	if cb.Traceback == "" {
+		return
+	}
+	t := L.CreateTable(0, 2)
+	t.RawSetString("value", cb.Value)
+	t.RawSetString("traceback", lua.LString(cb.Traceback))
+	L.SetField(L.Get(lua.RegistryIndex), tracebackKey, t)
+}
+
+// CallbackTraceback returns the Lua traceback captured inside the callback
+// that raised v, when v is the last error a module function re-raised from
+// a callback (a ls_proc fold, a get_proc reader, ...); otherwise "". The
+// traceback of the *lua.ApiError the script's caller gets starts at the s3
+// function's call; this one shows the callback's own frames. For a command
+// line that prints tracebacks.
+func CallbackTraceback(L *lua.LState, v lua.LValue) string {
+	t, ok := L.GetField(L.Get(lua.RegistryIndex), tracebackKey).(*lua.LTable)
+	if !ok || t.RawGetString("value") != v || v == lua.LNil {
+		return ""
+	}
+	return t.RawGetString("traceback").String()
 }

@@ -199,3 +199,25 @@ func TestErrorMessage(t *testing.T) {
 		t.Error("a plain table is not an error table")
 	}
 }
+
+// The traceback captured inside a callback is available for the error the
+// module re-raised.
+func TestCallbackTraceback(t *testing.T) {
+	L := openState(t, luabind.Options{Client: localClient(t)})
+	err := L.DoString(`
+		s3.create_bucket("tbtest")
+		s3.put_bytes("tbtest/k", "x", "text/plain")
+		local function deep() error({why = "inner"}) end
+		s3.get_proc("tbtest/k", function(body) deep() end)`)
+	api, ok := err.(*lua.ApiError)
+	if !ok {
+		t.Fatalf("expected a Lua error, got %v", err)
+	}
+	tb := luabind.CallbackTraceback(L, api.Object)
+	if !strings.Contains(tb, "deep") {
+		t.Errorf("callback traceback does not show the callback's frames:\n%s", tb)
+	}
+	if luabind.CallbackTraceback(L, lua.LString("other")) != "" {
+		t.Error("traceback for an unrelated value")
+	}
+}

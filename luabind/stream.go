@@ -225,12 +225,10 @@ func bodyLines(L *lua.LState) int {
 			formats = append(formats, L.Get(i))
 		}
 	}
-	ud := L.Get(1)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if !b.valid {
 			L.RaiseError("attempt to use a closed body: the body of %s is valid only while the reader runs", b.owner)
 		}
-		_ = ud
 		for i, f := range formats {
 			v := b.readFormat(L, "lines", i+2, f)
 			L.Push(v)
