@@ -438,3 +438,52 @@ func TestLuaSignedRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestLuaCredentials switches a state with wrong keys to the right ones
+// with credentials_from_file, credentials_from_environment and
+// set_credentials: the servers that check signatures then accept requests.
+func TestLuaCredentials(t *testing.T) {
+	for _, srv := range testenv.Remotes(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			client := luaClient(t, srv)
+			bucket := luaBucket(t, client, "lua-creds")
+			wrong, err := client.WithConfig(func() engine.Config {
+				cfg := client.Config()
+				cfg.Credentials = engine.StaticCredentials{AccessKeyID: "AKIDWRONGWRONG", SecretAccessKey: "wrong-secret"}
+				return cfg
+			}())
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), "credentials")
+			content := fmt.Sprintf("[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = nope\n\n[lua]\naws_access_key_id = %s\naws_secret_access_key = %s\n", srv.AccessKey, srv.SecretKey)
+			if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", file)
+			t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+			t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+			t.Setenv("AWS_SESSION_TOKEN", "")
+			L := luaState(t, luabind.Options{Client: wrong}, map[string]string{
+				"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name, "AK": srv.AccessKey, "SK": srv.SecretKey})
+			err = L.DoString(`
+				local function refused() local ok = pcall(s3.ls, BUCKET .. "/"); return not ok end
+				assert(refused(), "the wrong keys are refused")
+				s3.credentials_from_file("lua")
+				assert(not refused(), "credentials_from_file")
+				s3.set_credentials("AKIDWRONGWRONG", "wrong-secret")
+				assert(refused())
+				s3.credentials_from_environment()
+				assert(not refused(), "credentials_from_environment")
+				s3.set_credentials("AKIDWRONGWRONG", "wrong-secret")
+				s3.set_credentials(AK, SK)
+				assert(not refused(), "set_credentials")
+				local ok, err = pcall(s3.credentials_from_file, "no-such-profile")
+				assert(not ok and type(err) == "table", tostring(err))
+				assert(not tostring(err):find(SK, 1, true), "no secret in the error")`)
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
