@@ -111,9 +111,9 @@ type Signer struct {
 }
 
 type keyID struct {
-	secret       string
-	date         [8]byte // YYYYMMDD; an array so that a lookup allocates nothing
-	region, serv string
+	secret          string
+	date            [8]byte // YYYYMMDD; an array so that a lookup allocates nothing
+	region, service string
 }
 
 // maxCachedKeys bounds the cache; keys change once a day per credential, so it rarely fills.

@@ -123,8 +123,8 @@ func (s *Signer) SignStreaming(creds Credentials, req *http.Request, body io.Rea
 	if body == nil {
 		return nil, errors.New("signature: SignStreaming: body is nil")
 	}
-	if req == nil || req.URL == nil {
-		return nil, errors.New("signature: SignStreaming: request or request URL is nil")
+	if err := validate("SignStreaming", creds, req, opt); err != nil {
+		return nil, err // before any header is touched
 	}
 	if req.Header == nil {
 		req.Header = make(http.Header)
@@ -323,9 +323,9 @@ func (r *chunkReader) next() error {
 
 // peekEnd fails with ErrBodyLength when the source has more bytes than declared.
 func (r *chunkReader) peekEnd() error {
-	var one [1]byte
+	one := r.buf[len(r.buf)-1:] // the spare byte after the largest chunk
 	for {
-		k, err := r.src.Read(one[:])
+		k, err := r.src.Read(one)
 		if k > 0 {
 			return fmt.Errorf("signature: body is longer than its declared length: %w", ErrBodyLength)
 		}
