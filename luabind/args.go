@@ -19,11 +19,26 @@ import (
 //
 //	bad argument #2 to 'put_bytes' (string expected, got nil)
 //
-// RaiseError prefixes the position of the Lua code that made the call.
+// The position of the Lua code that made the call is prefixed, as luaL_error
+// does (see raiseMessage).
 
 // argError raises "bad argument #n to 'name' (msg)".
 func (c *call) argError(n int, format string, args ...any) {
-	c.L.RaiseError("bad argument #%d to '%s' (%s)", n, c.name, fmt.Sprintf(format, args...))
+	raiseMessage(c.L, fmt.Sprintf("bad argument #%d to '%s' (%s)", n, c.name, fmt.Sprintf(format, args...)))
+}
+
+// raiseMessage raises msg as Lua's luaL_error does: prefixed with the position of
+// the Lua code that called the running Go function ("chunk:line: "), or
+// with nothing when the caller is not Lua code, as in
+// pcall(s3.put_bytes, bp), where the message is exactly the standard one.
+// (gopher-lua's RaiseError would take the nearest Lua frame instead.)
+func raiseMessage(L *lua.LState, msg string) {
+	if dbg, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
+			msg = fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, msg)
+		}
+	}
+	L.Error(lua.LString(msg), 0)
 }
 
 // typeError raises "bad argument #n to 'name' (want expected, got T)". A

@@ -70,7 +70,7 @@ func (c *call) raise(err error) {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		c.L.RaiseError("%s", ue.msg)
+		raiseMessage(c.L, ue.msg)
 	}
 	c.L.Error(c.errorTable(err), 1)
 }

@@ -82,7 +82,7 @@ func ExampleOptions_sandbox() {
 	}
 	// Output:
 	// nil	nil	nil	nil
-	// false	<string>:4: bad argument #1 to 'ls' (bucket 'payroll' is not allowed)
+	// false	bad argument #1 to 'ls' (bucket 'payroll' is not allowed)
 }
 
 // S3 failures are error tables: pcall returns the table, whose fields a

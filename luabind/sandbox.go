@@ -215,7 +215,7 @@ func wrapPathArgs(L *lua.LState, t *lua.LTable, name, root string, args ...int) 
 			}
 			p, err := resolveInRoot(root, string(s))
 			if err != nil {
-				L.RaiseError("bad argument #%d to '%s' (%s)", i, name, err.Error())
+				raiseMessage(L, fmt.Sprintf("bad argument #%d to '%s' (%s)", i, name, err.Error()))
 			}
 			L.Replace(i, lua.LString(p))
 		}

@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -99,7 +100,7 @@ func (c *call) reconfigure(change func(cfg *engine.Config)) {
 	change(&cfg)
 	next, err := c.client().WithConfig(cfg)
 	if err != nil {
-		c.L.RaiseError("%s: %s", c.name, oneLine(err.Error()))
+		raiseMessage(c.L, fmt.Sprintf("%s: %s", c.name, oneLine(err.Error())))
 	}
 	c.m.client = next
 }
@@ -213,7 +214,7 @@ func s3With(c *call) int {
 		if api, ok := err.(*lua.ApiError); ok {
 			L.Error(api.Object, 0)
 		}
-		L.RaiseError("%s", err.Error())
+		raiseMessage(L, err.Error())
 	}
 	return L.GetTop() - base
 }
@@ -247,7 +248,7 @@ func checkSettingValue(c *call, k string, v lua.LValue) {
 			msg = strings.TrimSuffix(msg[i+len("bad argument #1 to 'with' ("):], ")")
 			c.argError(1, "setting '%s': %s", k, msg)
 		}
-		c.L.RaiseError("%s", msg)
+		raiseMessage(c.L, msg)
 	}
 }
 

@@ -60,10 +60,10 @@ func checkBody(L *lua.LState, method string) *body {
 		b, ok = ud.Value.(*body)
 	}
 	if !ok {
-		L.RaiseError("bad argument #1 to '%s' (%s expected, got %s)", method, bodyType, typeName(L.Get(1)))
+		raiseMessage(L, fmt.Sprintf("bad argument #1 to '%s' (%s expected, got %s)", method, bodyType, typeName(L.Get(1))))
 	}
 	if !b.valid {
-		L.RaiseError("attempt to use a closed body: the body of %s is valid only while the reader runs", b.owner)
+		raiseMessage(L, fmt.Sprintf("attempt to use a closed body: the body of %s is valid only while the reader runs", b.owner))
 	}
 	return b
 }
@@ -107,7 +107,7 @@ func (b *body) readFormat(L *lua.LState, method string, i int, f lua.LValue) lua
 	case lua.LNumber:
 		n, ok := toInteger(f)
 		if !ok || n < 0 {
-			L.RaiseError("bad argument #%d to '%s' (invalid byte count)", i-1, method)
+			raiseMessage(L, fmt.Sprintf("bad argument #%d to '%s' (invalid byte count)", i-1, method))
 		}
 		return b.readN(L, n)
 	case lua.LString:
@@ -126,7 +126,7 @@ func (b *body) readFormat(L *lua.LState, method string, i int, f lua.LValue) lua
 			return b.readNumber(L)
 		}
 	}
-	L.RaiseError("bad argument #%d to '%s' (invalid format)", i-1, method)
+	raiseMessage(L, fmt.Sprintf("bad argument #%d to '%s' (invalid format)", i-1, method))
 	return lua.LNil
 }
 
@@ -227,7 +227,7 @@ func bodyLines(L *lua.LState) int {
 	}
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if !b.valid {
-			L.RaiseError("attempt to use a closed body: the body of %s is valid only while the reader runs", b.owner)
+			raiseMessage(L, fmt.Sprintf("attempt to use a closed body: the body of %s is valid only while the reader runs", b.owner))
 		}
 		for i, f := range formats {
 			v := b.readFormat(L, "lines", i+2, f)
@@ -280,10 +280,10 @@ func checkWriter(L *lua.LState, method string) (*writer, *lua.LUserData) {
 		w, ok = ud.Value.(*writer)
 	}
 	if !ok {
-		L.RaiseError("bad argument #1 to '%s' (%s expected, got %s)", method, writerType, typeName(L.Get(1)))
+		raiseMessage(L, fmt.Sprintf("bad argument #1 to '%s' (%s expected, got %s)", method, writerType, typeName(L.Get(1))))
 	}
 	if !w.valid {
-		L.RaiseError("attempt to use a closed writer: the writer of put is valid only while the writer function runs")
+		raiseMessage(L, fmt.Sprintf("attempt to use a closed writer: the writer of put is valid only while the writer function runs"))
 	}
 	return w, ud
 }
@@ -312,10 +312,10 @@ func writerWrite(L *lua.LState) int {
 		case lua.LNumber:
 			s = v.String()
 		default:
-			L.RaiseError("bad argument #%d to 'write' (string expected, got %s)", i-1, typeName(v))
+			raiseMessage(L, fmt.Sprintf("bad argument #%d to 'write' (string expected, got %s)", i-1, typeName(v)))
 		}
 		if int64(len(s)) > w.limit-w.written {
-			L.RaiseError("put: write of %d bytes exceeds data_length (%d bytes, %d already written)", len(s), w.limit, w.written)
+			raiseMessage(L, fmt.Sprintf("put: write of %d bytes exceeds data_length (%d bytes, %d already written)", len(s), w.limit, w.written))
 		}
 		if len(s) == 0 {
 			continue

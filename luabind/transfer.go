@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -260,7 +261,7 @@ func (c *call) mimeType(file, explicit string) string {
 	L.Pop(1)
 	s, ok := v.(lua.LString)
 	if !ok || s == "" {
-		c.L.RaiseError("%s: path_to_mime_proc must return a non-empty string, got %s", c.name, typeName(v))
+		raiseMessage(c.L, fmt.Sprintf("%s: path_to_mime_proc must return a non-empty string, got %s", c.name, typeName(v)))
 	}
 	return string(s)
 }
