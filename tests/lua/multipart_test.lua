@@ -132,3 +132,11 @@ function test_resume()
   assert_eq(s3.get_bytes(bp("resume.bin"), nil, 2 * size), "last")
   assert_eq(#uploads_for(PREFIX .. "resume.bin"), 0)
 end
+
+function test_multipart_put_file_empty()
+  local path = TMPDIR .. "/empty.bin"
+  local f = assert(io.open(path, "wb")); f:close()
+  local id = s3.multipart_put_file(bp("empty.bin"), path)
+  assert_eq(id, "", "no multipart upload for an empty file")
+  assert_eq(s3.head(bp("empty.bin"))["content-length"], "0")
+end
