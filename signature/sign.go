@@ -2,6 +2,7 @@ package signature
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -23,7 +24,7 @@ type header struct {
 	name   string
 	values []string // from req.Header; nil for the headers the signer adds
 	value  string   // used when values is nil
-	date   bool     // the X-Amz-Date the signer sets (kept out of the struct: it lives on the stack)
+	date   bool     // the X-Amz-Date being signed, written from the date buffer (no string needed)
 }
 
 // SignHTTP signs req in place for the Authorization header: it sets X-Amz-Date,
@@ -138,7 +139,7 @@ func signedHost(req *http.Request) (string, error) {
 		host = req.URL.Host
 	}
 	if host == "" {
-		return "", fmt.Errorf("no host in request or URL")
+		return "", errors.New("no host in request or URL")
 	}
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") &&
 		(host[0] == '[' || strings.Count(host, ":") == 1) {
@@ -153,16 +154,6 @@ func signedHost(req *http.Request) (string, error) {
 		req.URL.Host = host
 	}
 	return host, nil
-}
-
-// setHeader sets h[key] to v, reusing the existing slice (re-signing a request allocates
-// nothing here).
-func setHeader(h http.Header, key, v string) {
-	if vs := h[key]; len(vs) > 0 {
-		h[key] = append(vs[:0], v)
-		return
-	}
-	h[key] = []string{v}
 }
 
 // sign is the one implementation behind SignHTTP, Presign and SignStreaming. contentLength >= 0
@@ -416,15 +407,19 @@ func (s *Signer) sign(op string, creds Credentials, req *http.Request, opt Optio
 		h = make(http.Header)
 		req.Header = h
 	}
-	setHeader(h, "X-Amz-Date", out.AmzDate)
+	// Fresh slices (one allocation, capacity-limited so they cannot overwrite each other): the
+	// caller's old slices may be shared with another header map.
+	vals := make([]string, 4)
+	vals[0], vals[1], vals[2], vals[3] = out.AmzDate, payload, creds.SessionToken, all[outAt:]
+	h["X-Amz-Date"] = vals[0:1:1]
 	if setContentSHA {
-		setHeader(h, "X-Amz-Content-Sha256", payload)
+		h["X-Amz-Content-Sha256"] = vals[1:2:2]
 	}
 	if creds.SessionToken != "" {
-		setHeader(h, "X-Amz-Security-Token", creds.SessionToken)
+		h["X-Amz-Security-Token"] = vals[2:3:3]
 	} else {
 		delete(h, "X-Amz-Security-Token")
 	}
-	setHeader(h, "Authorization", all[outAt:])
+	h["Authorization"] = vals[3:4:4]
 	return out, nil
 }
