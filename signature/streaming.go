@@ -324,7 +324,10 @@ func (r *chunkReader) next() error {
 // peekEnd fails with ErrBodyLength when the source has more bytes than declared.
 func (r *chunkReader) peekEnd() error {
 	one := r.buf[len(r.buf)-1:] // the spare byte after the largest chunk
-	for {
+	for tries := 0; ; tries++ {
+		if tries == 100 { // as io.ReadFull's callers do with readers that return 0, nil forever
+			return fmt.Errorf("signature: reading body: %w", io.ErrNoProgress)
+		}
 		k, err := r.src.Read(one)
 		if k > 0 {
 			return fmt.Errorf("signature: body is longer than its declared length: %w", ErrBodyLength)
