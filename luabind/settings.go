@@ -15,70 +15,86 @@ import (
 // with WithConfig (same connection pool) and makes it the module's current
 // client; the embedder's Options.Client is never changed.
 
-// setting is one getter/setter: get pushes the current value; set checks
-// argument n and changes the module's state.
+// setting is one getter/setter. kind is the Lua type of its value; set
+// checks a value of that kind and applies it, or returns what is wrong.
 type setting struct {
-	get func(c *call) lua.LValue
-	set func(c *call, n int)
+	kind lua.LValueType
+	get  func(c *call) lua.LValue
+	set  func(c *call, v lua.LValue) (problem string)
 }
 
 var settings = map[string]setting{
 	"path_requests": {
-		get: func(c *call) lua.LValue { return lua.LBool(c.client().Config().PathStyle) },
-		set: func(c *call, n int) {
-			v := c.boolean(n)
-			c.reconfigure(func(cfg *engine.Config) { cfg.PathStyle = v })
+		kind: lua.LTBool,
+		get:  func(c *call) lua.LValue { return lua.LBool(c.client().Config().PathStyle) },
+		set: func(c *call, v lua.LValue) string {
+			return c.reconfigure(func(cfg *engine.Config) { cfg.PathStyle = v == lua.LTrue })
 		},
 	},
 	"host": {
-		get: func(c *call) lua.LValue { return lua.LString(c.client().Config().Host) },
-		set: func(c *call, n int) {
-			v := c.str(n)
-			if v == "" || strings.ContainsAny(v, "/ \t\r\n?#@") {
-				c.argError(n, "host name with an optional ':port' expected, got '%s'", v)
+		kind: lua.LTString,
+		get:  func(c *call) lua.LValue { return lua.LString(c.client().Config().Host) },
+		set: func(c *call, v lua.LValue) string {
+			host := v.String()
+			if host == "" || strings.ContainsAny(host, "/ \t\r\n?#@") {
+				return fmt.Sprintf("host name with an optional ':port' expected, got '%s'", host)
 			}
-			c.reconfigure(func(cfg *engine.Config) { cfg.Host = v })
+			return c.reconfigure(func(cfg *engine.Config) { cfg.Host = host })
 		},
 	},
 	"region": {
-		get: func(c *call) lua.LValue { return lua.LString(c.client().Config().Region) },
-		set: func(c *call, n int) {
-			v := c.str(n)
-			if v == "" {
-				c.argError(n, "region expected, got an empty string")
+		kind: lua.LTString,
+		get:  func(c *call) lua.LValue { return lua.LString(c.client().Config().Region) },
+		set: func(c *call, v lua.LValue) string {
+			region := v.String()
+			if region == "" {
+				return "region expected, got an empty string"
 			}
-			c.reconfigure(func(cfg *engine.Config) { cfg.Region = v })
+			return c.reconfigure(func(cfg *engine.Config) { cfg.Region = region })
 		},
 	},
 	"scheme": {
-		get: func(c *call) lua.LValue { return lua.LString(c.client().Config().Scheme) },
-		set: func(c *call, n int) {
-			v := strings.ToLower(c.str(n))
-			if v != "http" && v != "https" {
-				c.argError(n, "'http' or 'https' expected, got '%s'", c.str(n))
+		kind: lua.LTString,
+		get:  func(c *call) lua.LValue { return lua.LString(c.client().Config().Scheme) },
+		set: func(c *call, v lua.LValue) string {
+			scheme := strings.ToLower(v.String())
+			if scheme != "http" && scheme != "https" {
+				return fmt.Sprintf("'http' or 'https' expected, got '%s'", v.String())
 			}
-			c.reconfigure(func(cfg *engine.Config) { cfg.Scheme = v })
+			return c.reconfigure(func(cfg *engine.Config) { cfg.Scheme = scheme })
 		},
 	},
 	"max_tries": {
-		get: func(c *call) lua.LValue { return lua.LNumber(c.client().Config().MaxTries) },
-		set: func(c *call, n int) {
-			v := c.integer(n, 1, 1000)
-			c.reconfigure(func(cfg *engine.Config) { cfg.MaxTries = int(v) })
+		kind: lua.LTNumber,
+		get:  func(c *call) lua.LValue { return lua.LNumber(c.client().Config().MaxTries) },
+		set: func(c *call, v lua.LValue) string {
+			n, ok := toInteger(v.(lua.LNumber))
+			if !ok {
+				return "number has no integer representation"
+			}
+			if n < 1 || n > maxTries {
+				return rangeMessage(n, 1, maxTries)
+			}
+			return c.reconfigure(func(cfg *engine.Config) { cfg.MaxTries = int(n) })
 		},
 	},
 	"path_to_mime_proc": {
+		kind: lua.LTFunction,
 		get: func(c *call) lua.LValue {
 			if c.m.mime != nil {
 				return c.m.mime
 			}
 			return c.L.NewFunction(defaultMIMEProc(c.client()))
 		},
-		set: func(c *call, n int) {
-			c.m.mime = c.function(n)
+		set: func(c *call, v lua.LValue) string {
+			c.m.mime = v.(*lua.LFunction)
+			return ""
 		},
 	},
 }
+
+// maxTries bounds max_tries: more attempts than this is a mistake.
+const maxTries = 1000
 
 // defaultMIMEProc is the path_to_mime_proc a script sees before it sets
 // its own: the client's MIMEType function (engine.MIMEType by default).
@@ -94,15 +110,17 @@ func defaultMIMEProc(client *engine.Client) lua.LGFunction {
 	}
 }
 
-// reconfigure derives the current client with one change.
-func (c *call) reconfigure(change func(cfg *engine.Config)) {
+// reconfigure makes the current client one derived with a change; it
+// returns the engine's objection, if any.
+func (c *call) reconfigure(change func(cfg *engine.Config)) string {
 	cfg := c.client().Config()
 	change(&cfg)
 	next, err := c.client().WithConfig(cfg)
 	if err != nil {
-		raiseMessage(c.L, fmt.Sprintf("%s: %s", c.name, oneLine(err.Error())))
+		return oneLine(err.Error())
 	}
 	c.m.client = next
+	return ""
 }
 
 func init() {
@@ -113,7 +131,13 @@ func init() {
 				c.L.Push(s.get(c))
 				return 1
 			}
-			s.set(c, 1)
+			v := c.L.Get(1)
+			if v.Type() != s.kind {
+				c.typeError(1, s.kind.String())
+			}
+			if problem := s.set(c, v); problem != "" {
+				c.argError(1, "%s", problem)
+			}
 			return 0
 		}
 	}
@@ -130,74 +154,71 @@ func s3With(c *call) int {
 	L := c.L
 	t := c.table(1)
 	fn := c.function(2)
-	var keys []string
-	var bad string
-	t.ForEach(func(k, _ lua.LValue) {
-		ks, ok := k.(lua.LString)
+	var (
+		keys    []string
+		problem string
+	)
+	t.ForEach(func(k, v lua.LValue) {
+		if problem != "" {
+			return
+		}
+		name, ok := k.(lua.LString)
 		if !ok {
-			if bad == "" {
-				bad = "setting names must be strings, got " + typeName(k)
-			}
+			problem = "setting names must be strings, got " + typeName(k)
 			return
 		}
-		if _, ok := settings[string(ks)]; !ok {
-			if bad == "" {
-				bad = "unknown setting '" + string(ks) + "' (valid: " + settingNames() + ")"
-			}
-			return
+		s, ok := settings[string(name)]
+		switch {
+		case !ok:
+			problem = fmt.Sprintf("unknown setting '%s' (valid: %s)", name, settingNames())
+		case v.Type() != s.kind:
+			problem = fmt.Sprintf("setting '%s' must be a %s, got %s", name, s.kind, typeName(v))
+		default:
+			keys = append(keys, string(name))
 		}
-		keys = append(keys, string(ks))
 	})
-	if bad != "" {
-		c.argError(1, "%s", bad)
+	if problem != "" {
+		c.argError(1, "%s", problem)
 	}
 	sort.Strings(keys)
 
+	// Apply each setting with the setter's own checks; a bad value leaves
+	// every setting as it was.
 	oldClient, oldMime := c.m.client, c.m.mime
-	// Apply each setting through its setter, so values are checked as
-	// s3.region(v) would check them; a bad value leaves nothing changed.
-	func() {
-		ok := false
-		defer func() {
-			if !ok {
-				c.m.client, c.m.mime = oldClient, oldMime
-			}
-		}()
-		for _, k := range keys {
-			checkSettingValue(c, k, t.RawGetString(k))
+	for _, k := range keys {
+		if problem := settings[k].set(c, t.RawGetString(k)); problem != "" {
+			c.m.client, c.m.mime = oldClient, oldMime
+			c.argError(1, "setting '%s': %s", k, problem)
 		}
-		ok = true
-	}()
-	base := L.GetTop()
-	nargs := base - 2
+	}
 	installed := c.m.client
 
+	base := L.GetTop()
 	L.Push(fn)
 	for i := 3; i <= base; i++ {
 		L.Push(L.Get(i))
 	}
-	err := L.PCall(nargs, lua.MultRet, nil)
+	err := L.PCall(base-2, lua.MultRet, nil)
 
 	// Restore. If fn left the client alone, put the old one back exactly;
-	// if it changed other settings (say, credentials), keep those and
-	// restore only the keys given to with.
+	// if it changed it (say, new credentials), keep those changes and
+	// restore only the settings given to with.
 	if c.m.client == installed {
 		c.m.client = oldClient
 	} else {
-		oldCfg := oldClient.Config()
-		cfg := c.m.client.Config()
+		old, cfg := oldClient.Config(), c.m.client.Config()
 		for _, k := range keys {
 			switch k {
 			case "path_requests":
-				cfg.PathStyle = oldCfg.PathStyle
+				cfg.PathStyle = old.PathStyle
 			case "host":
-				cfg.Host = oldCfg.Host
+				cfg.Host = old.Host
 			case "region":
-				cfg.Region = oldCfg.Region
+				cfg.Region = old.Region
 			case "scheme":
-				cfg.Scheme = oldCfg.Scheme
+				cfg.Scheme = old.Scheme
 			case "max_tries":
-				cfg.MaxTries = oldCfg.MaxTries
+				cfg.MaxTries = old.MaxTries
 			}
 		}
 		if next, werr := c.m.client.WithConfig(cfg); werr == nil {
@@ -206,50 +227,19 @@ func s3With(c *call) int {
 			c.m.client = oldClient
 		}
 	}
-	if _, ok := t.RawGetString("path_to_mime_proc").(*lua.LFunction); ok {
+	if t.RawGetString("path_to_mime_proc") != lua.LNil {
 		c.m.mime = oldMime
 	}
 
 	if err != nil {
-		if api, ok := err.(*lua.ApiError); ok {
-			L.Error(api.Object, 0)
+		api, ok := err.(*lua.ApiError)
+		if !ok {
+			raiseMessage(L, err.Error())
 		}
-		raiseMessage(L, err.Error())
+		rememberTraceback(L, &callbackError{Value: api.Object, Traceback: api.StackTrace})
+		L.Error(api.Object, 0)
 	}
 	return L.GetTop() - base
-}
-
-// checkSettingValue validates and applies v for setting k, with errors
-// phrased for s3.with's settings table.
-func checkSettingValue(c *call, k string, v lua.LValue) {
-	want := map[string]string{
-		"path_requests": "boolean", "host": "string", "region": "string",
-		"scheme": "string", "max_tries": "number", "path_to_mime_proc": "function",
-	}[k]
-	if v.Type().String() != want {
-		c.argError(1, "setting '%s' must be a %s, got %s", k, want, typeName(v))
-	}
-	// Reuse the setter on a one-argument frame: shift the value to the
-	// setter's argument 1 by calling it as a Lua function.
-	setter := c.L.NewFunction(func(L *lua.LState) int {
-		settings[k].set(&call{L: L, m: c.m, name: "with"}, 1)
-		return 0
-	})
-	if err := c.L.CallByParam(lua.P{Fn: setter, NRet: 0, Protect: true}, v); err != nil {
-		msg := err.Error()
-		if api, ok := err.(*lua.ApiError); ok {
-			if s, ok := api.Object.(lua.LString); ok {
-				msg = string(s)
-			}
-		}
-		// "bad argument #1 to 'with' (...)" from the setter: say which
-		// setting it was.
-		if i := strings.Index(msg, "bad argument #1 to 'with' ("); i >= 0 {
-			msg = strings.TrimSuffix(msg[i+len("bad argument #1 to 'with' ("):], ")")
-			c.argError(1, "setting '%s': %s", k, msg)
-		}
-		raiseMessage(c.L, msg)
-	}
 }
 
 func settingNames() string {
@@ -292,7 +282,9 @@ func s3SetCredentials(c *call) int {
 		c.argError(2, "secret key expected, got an empty string")
 	}
 	p := engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: token}
-	c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p })
+	if problem := c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p }); problem != "" {
+		raiseMessage(c.L, c.name+": "+problem)
+	}
 	return 0
 }
 
@@ -300,5 +292,7 @@ func (c *call) useCredentials(p engine.CredentialsProvider) {
 	if _, err := p.Retrieve(c.ctx()); err != nil {
 		c.raise(err)
 	}
-	c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p })
+	if problem := c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p }); problem != "" {
+		raiseMessage(c.L, c.name+": "+problem)
+	}
 }
