@@ -26,11 +26,13 @@ type Options struct {
 	Client *engine.Client
 
 	// Sandbox removes from the state what lets a script run other programs,
-	// load code from disk or end the host process: os.execute, os.exit,
-	// io.popen, loadfile, dofile and require's file searchers (require finds
-	// preloaded modules only); load and loadstring refuse binary chunks. With
-	// Root also set, io.open, io.lines, io.input, io.output, os.remove and
-	// os.rename only accept paths inside Root and os.tmpname is removed.
+	// load code from disk, end the host process or read and change its
+	// environment (where credentials live): os.execute, os.exit, os.getenv,
+	// os.setenv, io.popen, loadfile, dofile and require's file searchers
+	// (require finds preloaded modules only); load and loadstring refuse
+	// binary chunks. With Root also set, io.open, io.lines, io.input,
+	// io.output, os.remove and os.rename only accept paths inside Root and
+	// os.tmpname is removed. Without Root, files stay readable and writable.
 	Sandbox bool
 
 	// Root, if set, is the directory get_file, put_file and the

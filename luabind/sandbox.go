@@ -89,6 +89,10 @@ func applySandbox(L *lua.LState, m *module) {
 		t := g.(*lua.LTable)
 		t.RawSetString("execute", lua.LNil)
 		t.RawSetString("exit", lua.LNil)
+		// The environment holds credentials (AWS_SECRET_ACCESS_KEY) and
+		// steers the host's credential lookup.
+		t.RawSetString("getenv", lua.LNil)
+		t.RawSetString("setenv", lua.LNil)
 		if m.root != "" {
 			t.RawSetString("tmpname", lua.LNil)
 			wrapPathArgs(L, t, "remove", m.root, 1)

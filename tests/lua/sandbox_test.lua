@@ -3,6 +3,8 @@
 function test_removed_functions()
   assert_nil(os.execute)
   assert_nil(os.exit)
+  assert_nil(os.getenv)
+  assert_nil(os.setenv)
   assert_nil(os.tmpname)
   assert_nil(io.popen)
   assert_nil(loadfile)
