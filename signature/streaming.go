@@ -325,7 +325,7 @@ func (r *chunkReader) next() error {
 func (r *chunkReader) peekEnd() error {
 	one := r.buf[len(r.buf)-1:] // the spare byte after the largest chunk
 	for tries := 0; ; tries++ {
-		if tries == 100 { // as io.ReadFull's callers do with readers that return 0, nil forever
+		if tries == 100 { // like bufio: a source returning 0, nil forever is broken
 			return fmt.Errorf("signature: reading body: %w", io.ErrNoProgress)
 		}
 		k, err := r.src.Read(one)
