@@ -60,3 +60,10 @@ function test_object_acl_unsupported_is_an_error_table()
   local err = assert_s3_error(function() s3.get_acl(bp("k")) end)
   assert_type(err.status, "number")
 end
+
+function test_create_bucket_with_location()
+  local name = BUCKET .. "-loc"
+  s3.create_bucket(name, s3.region())
+  assert_eq(s3.bucket_location(name), s3.region())
+  s3.delete_bucket(name)
+end
