@@ -100,7 +100,8 @@ func rangeMessage(i, min, max int64) string {
 
 func toInteger(num lua.LNumber) (int64, bool) {
 	f := float64(num)
-	if math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f) || f > math.MaxInt64 || f < math.MinInt64 {
+	// float64(math.MaxInt64) is 2^63, itself out of range.
+	if math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f) || f >= 0x1p63 || f < -0x1p63 {
 		return 0, false
 	}
 	return int64(f), true

@@ -217,3 +217,10 @@ function test_optional_nil_arguments()
   local h = s3.put(bp("k2"), function(w) w:write("ab") end, 2, "text/plain", nil, nil, nil)
   assert_type(h, "table")
 end
+
+function test_integer_limits()
+  assert_error(function() s3.put(bp("k"), function() end, 2^63, "text/plain") end,
+    "bad argument #3 to 'put' (number has no integer representation)")
+  assert_error(function() s3.get_bytes(bp("k"), nil, 0/0) end, "number has no integer representation")
+  assert_error(function() s3.get_bytes(bp("k"), nil, 1/0) end, "number has no integer representation")
+end

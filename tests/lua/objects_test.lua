@@ -310,3 +310,14 @@ function test_put_acl_canned()
   local acl = s3.get_acl(bp("acl2"))
   s3.put_acl(bp("acl2"), acl)
 end
+
+-- A PUT the server refuses from its headers never calls the writer
+-- (Expect: 100-continue), as the reference's test with a 2^64-byte length.
+function test_refused_put_never_calls_writer()
+  if SERVER ~= "minio" then skip(SERVER .. " asks for the body before checking the size") end
+  local box = {called = false}
+  local err = assert_s3_error(function()
+    s3.put(bp("huge"), function(w) box.called = true end, 6 * 2^40, "application/octet-stream")
+  end, "EntityTooLarge", 400)
+  assert_false(box.called, "the writer was called")
+end
