@@ -105,14 +105,10 @@ func (c *Client) GetACL(ctx context.Context, bp string, h http.Header) (*ACL, er
 		return nil, err
 	}
 	r := &request{method: http.MethodGet, bucket: bucket, key: key, header: h, query: url.Values{"acl": {""}}}
-	resp, err := c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
 	var doc aclIn
-	if err := decodeXMLResponse(r, resp, &doc); err != nil {
+	if _, err := c.doXML(ctx, r, &doc); err != nil {
 		var re *RequestError
-		if errors.As(err, &re) {
+		if errors.Is(err, errBadXML) && errors.As(err, &re) {
 			re.Err = fmt.Errorf("%w: %v", errNotACL, re.Err)
 		}
 		return nil, err

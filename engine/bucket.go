@@ -156,12 +156,8 @@ func (c *Client) ListBuckets(ctx context.Context) ([]string, error) {
 		if token != "" {
 			r.query = url.Values{"continuation-token": {token}}
 		}
-		resp, err := c.do(ctx, r)
-		if err != nil {
-			return nil, err
-		}
 		var res listAllMyBucketsResult
-		if err := decodeXMLResponse(r, resp, &res); err != nil {
+		if _, err := c.doXML(ctx, r, &res); err != nil {
 			return nil, err
 		}
 		for _, b := range res.Buckets {
@@ -182,14 +178,10 @@ func (c *Client) BucketLocation(ctx context.Context, bucket, def string) (string
 		return "", err
 	}
 	r := &request{method: http.MethodGet, bucket: bucket, query: url.Values{"location": {""}}, pathStyle: true}
-	resp, err := c.do(ctx, r)
-	if err != nil {
-		return "", err
-	}
 	var loc struct {
 		Value string `xml:",chardata"`
 	}
-	if err := decodeXMLResponse(r, resp, &loc); err != nil {
+	if _, err := c.doXML(ctx, r, &loc); err != nil {
 		return "", err
 	}
 	switch v := strings.TrimSpace(loc.Value); v {

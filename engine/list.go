@@ -102,12 +102,8 @@ func (c *Client) LsProc(ctx context.Context, bp string, opt ListOptions, fn func
 			q.Set("start-after", startAfter)
 		}
 		r := &request{method: http.MethodGet, bucket: bucket, query: q}
-		resp, err := c.do(ctx, r)
-		if err != nil {
-			return err
-		}
 		var page listBucketResult
-		if err := decodeXMLResponse(r, resp, &page); err != nil {
+		if _, err := c.doXML(ctx, r, &page); err != nil {
 			return err
 		}
 		objects, prefixes, err := page.items(r)

@@ -106,12 +106,8 @@ func (c *Client) DeleteMultiple(ctx context.Context, bucket string, keys []strin
 	}
 	r := &request{method: http.MethodPost, bucket: bucket, query: url.Values{"delete": {""}}, body: body,
 		header: http.Header{"Content-Md5": {contentMD5(body)}, "Content-Type": {"application/xml"}}}
-	resp, err := c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
 	var res deleteResult
-	if err := decodeXMLResponse(r, resp, &res); err != nil {
+	if _, err := c.doXML(ctx, r, &res); err != nil {
 		return nil, err
 	}
 	for _, d := range res.Deleted {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -307,13 +308,46 @@ func contentMD5(data []byte) string {
 func decodeXMLResponse(r *request, resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	if err := xml.NewDecoder(io.LimitReader(resp.Body, maxCheckedBody)).Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+		err = unwrapURLError(err)
+		switch {
+		case errors.Is(err, io.EOF):
+			err = fmt.Errorf("%w: empty answer", errBadXML)
+		case !retryableNetError(http.MethodGet, err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+			err = fmt.Errorf("%w: %w", errBadXML, err)
 		}
 		return &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key,
-			Err: fmt.Errorf("decoding the XML answer: %w", unwrapURLError(err))}
+			Err: fmt.Errorf("decoding the XML answer: %w", err)}
 	}
 	return nil
+}
+
+// errBadXML marks an answer that is not the XML document expected (as
+// opposed to a connection that broke while it was read).
+var errBadXML = errors.New("unexpected answer")
+
+// doXML sends r and decodes its XML answer into v (a pointer to a struct),
+// returning the response headers. A connection that breaks while the
+// answer is read is retried like a failed request (the answer is read
+// whole before anything is returned, so this is safe for every caller).
+func (c *Client) doXML(ctx context.Context, r *request, v any) (http.Header, error) {
+	for attempt := 1; ; attempt++ {
+		resp, err := c.do(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		err = decodeXMLResponse(r, resp, v)
+		if err == nil {
+			return resp.Header, nil
+		}
+		if attempt >= c.cfg.MaxTries || ctx.Err() != nil || !retryableNetError(http.MethodGet, err) || !r.replayable(nil) {
+			return nil, err
+		}
+		reflect.ValueOf(v).Elem().SetZero()
+		if serr := c.backoff(ctx, attempt); serr != nil {
+			return nil, &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key,
+				Err: fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)}
+		}
+	}
 }
 
 // xmlBody marshals v (an S3 request document) without an XML declaration.
