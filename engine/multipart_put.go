@@ -49,6 +49,9 @@ type partsRun struct {
 	total                 int64
 	sent                  atomic.Int64 // bytes of parts sent so far, in flight included
 	notify                chan struct{}
+	// upload sends one part; nil means uploadWithRetry. Tests of the
+	// coordinator replace it.
+	upload func(ctx context.Context, number int, data []byte) (Part, error)
 }
 
 // run uploads count parts. next(i), for i from 0, is called on the calling
@@ -148,6 +151,10 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 // worker uploads tasks until the channel closes. After a failure it keeps
 // draining (without uploading) so the coordinator never blocks.
 func (r *partsRun) worker(ctx context.Context, tasks <-chan partTask, results chan<- partResult) {
+	upload := r.upload
+	if upload == nil {
+		upload = r.uploadWithRetry
+	}
 	var buf []byte
 	for t := range tasks {
 		if ctx.Err() != nil {
@@ -163,7 +170,7 @@ func (r *partsRun) worker(ctx context.Context, tasks <-chan partTask, results ch
 			}
 			buf = data[:0]
 		}
-		part, err := r.uploadWithRetry(ctx, t.number, data)
+		part, err := upload(ctx, t.number, data)
 		if err != nil {
 			err = fmt.Errorf("engine.%s: part %d: %w", r.fn, t.number, err)
 		}

@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/s3lua/s3lua/tests/testenv"
+)
+
+func TestQuoteETag(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`"abc"`, `"abc"`},
+		{`abc`, `"abc"`},
+		{` "abc" `, `"abc"`},
+		{`"abc-3"`, `"abc-3"`},
+	}
+	for _, tt := range tests {
+		if got := quoteETag(tt.in); got != tt.want {
+			t.Errorf("quoteETag(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPartRetryable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&ResponseError{StatusCode: 503, Code: "SlowDown"}, true},
+		{&ResponseError{StatusCode: 500, Code: "InternalError"}, true},
+		{&ResponseError{StatusCode: 400, Code: "RequestTimeout"}, true},
+		{&ResponseError{StatusCode: 429}, true},
+		{&ResponseError{StatusCode: 403, Code: "AccessDenied"}, false},
+		{&ResponseError{StatusCode: 404, Code: "NoSuchUpload"}, false},
+		{&ResponseError{StatusCode: 400, Code: "BadDigest"}, false},
+		{&RequestError{Method: "PUT", Err: syscall.ECONNRESET}, true},
+		{&RequestError{Method: "PUT", Err: io.ErrUnexpectedEOF}, true},
+		{&RequestError{Method: "PUT", Err: context.Canceled}, false},
+		{&RequestError{Method: "PUT", Err: context.DeadlineExceeded}, false},
+		{&RequestError{Method: "PUT", Err: &CredentialsError{Tried: []string{"env"}}}, false},
+		{errors.New("reading the file failed"), false},
+	}
+	for _, tt := range tests {
+		if got := partRetryable(tt.err); got != tt.want {
+			t.Errorf("partRetryable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestMultipartArguments(t *testing.T) {
+	c := localClient(t)
+	ctx := context.Background()
+	get := func(int) ([]byte, error) { return nil, nil }
+	tests := []struct {
+		name    string
+		call    func() error
+		wantErr string
+	}{
+		{"numParts 0", func() error { _, err := c.MultipartPut(ctx, "b/k", 0, get, "", nil); return err }, "engine.MultipartPut: number of parts 0: want 1..10000"},
+		{"numParts 10001", func() error { _, err := c.MultipartPut(ctx, "b/k", 10001, get, "", nil); return err }, "number of parts 10001"},
+		{"nil getPart", func() error { _, err := c.MultipartPut(ctx, "b/k", 1, nil, "", nil); return err }, "engine.MultipartPut: nil getPart"},
+		{"part 0", func() error { _, err := c.UploadPart(ctx, "b/k", "id", 0, nil); return err }, "engine.UploadPart: part number 0: want 1..10000"},
+		{"part 10001", func() error { _, err := c.UploadPart(ctx, "b/k", "id", 10001, nil); return err }, "part number 10001"},
+		{"empty id", func() error { _, err := c.UploadPart(ctx, "b/k", "", 1, nil); return err }, "engine.UploadPart: empty upload id"},
+		{"complete no parts", func() error { _, err := c.CompleteMultipartUpload(ctx, "b/k", "id", nil); return err }, "engine.CompleteMultipartUpload: no parts"},
+		{"complete duplicate", func() error {
+			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{2, `"a"`}, {2, "b"}})
+			return err
+		}, "part number 2 given twice"},
+		{"complete empty etag", func() error {
+			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{1, `""`}})
+			return err
+		}, "part 1 has an empty ETag"},
+		{"complete part 0", func() error {
+			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{0, "a"}})
+			return err
+		}, "part number 0"},
+		{"list uploads of an object", func() error { _, err := c.ListMultipartUploads(ctx, "b/k"); return err }, "engine.ListMultipartUploads: bucket"},
+		{"list parts no id", func() error { _, err := c.ListMultipartUploadParts(ctx, "b/k", ""); return err }, "engine.ListMultipartUploadParts: empty upload id"},
+		{"abort no id", func() error { return c.AbortMultipartUpload(ctx, "b/k", "") }, "engine.AbortMultipartUpload: empty upload id"},
+		{"file workers", func() error {
+			_, err := c.MultipartPutFile(ctx, "b/k", "x", MultipartFileOptions{Workers: -1})
+			return err
+		}, "engine.MultipartPutFile: workers -1"},
+		{"file missing", func() error {
+			_, err := c.MultipartPutFile(ctx, "b/k", "/nonexistent/file", MultipartFileOptions{})
+			return err
+		}, "engine.MultipartPutFile: open /nonexistent/file"},
+		{"resume mode", func() error {
+			_, err := c.ResumeMultipartPutFile(ctx, "b/k", "x", MultipartFileOptions{Mode: "utf8"})
+			return err
+		}, `engine.ResumeMultipartPutFile: mode "utf8"`},
+	}
+	for _, tt := range tests {
+		if err := tt.call(); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+// TestPartsRunCoordinator drives the coordinator of MultipartPut with a
+// stand-in for the part upload (the network is tested in tests/): getPart
+// and progress run one at a time (plain variables, checked by -race), at
+// most workers+1 parts are alive, results come back complete.
+func TestPartsRunCoordinator(t *testing.T) {
+	for _, workers := range []int{1, 3, 8} {
+		t.Run(fmt.Sprint(workers), func(t *testing.T) {
+			const count = 40
+			var mu sync.Mutex
+			alive, maxAlive := 0, 0
+			release := make(chan struct{})
+			go func() {
+				for range count {
+					release <- struct{}{}
+				}
+			}()
+			r := &partsRun{fn: "test", workers: workers, total: count * 10,
+				upload: func(ctx context.Context, n int, data []byte) (Part, error) {
+					<-release // uploads finish one by one, in any order
+					mu.Lock()
+					alive--
+					mu.Unlock()
+					return Part{PartNumber: n, ETag: fmt.Sprintf(`"%d"`, n)}, nil
+				}}
+			var calls []int // written by getPart only: -race finds concurrent calls
+			progressCalls := 0
+			r.progress = func(done, total int64) { progressCalls++ }
+			parts, err := r.run(context.Background(), count, func(i int) (partTask, *Part, error) {
+				calls = append(calls, i)
+				mu.Lock()
+				alive++
+				maxAlive = max(maxAlive, alive)
+				mu.Unlock()
+				return partTask{number: i + 1, data: make([]byte, 10), size: 10}, nil, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(parts) != count || len(calls) != count {
+				t.Fatalf("%d parts, %d getPart calls", len(parts), len(calls))
+			}
+			for i, n := range calls {
+				if n != i {
+					t.Fatalf("getPart calls out of order: %v", calls)
+				}
+			}
+			seen := map[int]bool{}
+			for _, p := range parts {
+				seen[p.PartNumber] = true
+			}
+			if len(seen) != count {
+				t.Errorf("parts %v", parts)
+			}
+			if maxAlive > workers+1 {
+				t.Errorf("%d parts alive at once, want at most workers+1 = %d", maxAlive, workers+1)
+			}
+			if progressCalls == 0 {
+				t.Error("progress never called")
+			}
+		})
+	}
+}
+
+// TestPartsRunFailure: the first failure (a part, getPart, the context)
+// stops the run, waits for the workers and is returned.
+func TestPartsRunFailure(t *testing.T) {
+	boom := errors.New("boom")
+	okUpload := func(ctx context.Context, n int, data []byte) (Part, error) {
+		return Part{PartNumber: n, ETag: `"x"`}, nil
+	}
+	tests := []struct {
+		name    string
+		upload  func(ctx context.Context, n int, data []byte) (Part, error)
+		getPart func(i int) (partTask, *Part, error)
+		cancel  bool
+		want    error
+	}{
+		{"part fails", func(ctx context.Context, n int, data []byte) (Part, error) {
+			if n == 3 {
+				return Part{}, boom
+			}
+			return okUpload(ctx, n, data)
+		}, nil, false, boom},
+		{"getPart fails", okUpload, func(i int) (partTask, *Part, error) {
+			if i == 5 {
+				return partTask{}, nil, boom
+			}
+			return partTask{number: i + 1}, nil, nil
+		}, false, boom},
+		{"context cancelled", func(ctx context.Context, n int, data []byte) (Part, error) {
+			<-ctx.Done()
+			return Part{}, ctx.Err()
+		}, nil, true, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			getPart := tt.getPart
+			calls := 0
+			if getPart == nil {
+				getPart = func(i int) (partTask, *Part, error) { return partTask{number: i + 1}, nil, nil }
+			}
+			r := &partsRun{fn: "test", workers: 3, upload: tt.upload}
+			_, err := r.run(ctx, 20, func(i int) (partTask, *Part, error) {
+				calls++
+				if tt.cancel && i == 2 {
+					cancel()
+				}
+				return getPart(i)
+			})
+			if !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+			if calls == 20 && !tt.cancel {
+				t.Logf("getPart was called for every part before the failure was seen")
+			}
+		})
+	}
+}
+
+// TestListPagination lists uploads and parts with pages of 2 against every
+// server, so that key-marker, upload-id-marker and part-number-marker are
+// all followed.
+func TestListPagination(t *testing.T) {
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			c, err := New(Config{Host: srv.Host, Scheme: "http", PathStyle: true, Region: srv.Region,
+				Credentials: StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			bucket := testenv.UniqueBucket(t, "pages")
+			if err := c.CreateBucket(ctx, bucket, ""); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			defer func() {
+				ups, _ := c.ListMultipartUploads(ctx, bucket)
+				for _, u := range ups {
+					c.AbortMultipartUpload(ctx, bucket+"/"+u.Key, u.UploadID)
+				}
+				c.DeleteBucket(ctx, bucket)
+			}()
+			keys := []string{"a", "b", "b", "b", "c & d"}
+			for _, k := range keys {
+				id, err := c.InitiateMultipartUpload(ctx, bucket+"/"+k, "", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			ups, err := c.listUploads(ctx, bucket, "", 2)
+			var re *ResponseError
+			if srv.Name == testenv.NameVersityGW && errors.As(err, &re) && re.Code == "InvalidArgument" {
+				// versitygw 1.8.0 refuses the NextUploadIdMarker it sent.
+				t.Logf("known versitygw bug: %v", err)
+			} else if err != nil {
+				t.Fatalf("listUploads: %v", err)
+			} else {
+				checkUploads(t, ups, ids, keys)
+			}
+			// Only the uploads of "b", with the prefix, in one page.
+			if ups, err := c.listUploads(ctx, bucket, "b", 1000); err != nil || len(ups) != 3 {
+				t.Errorf("listUploads prefix b: %+v, %v", ups, err)
+			}
+
+			bp := bucket + "/b"
+			for n := 1; n <= 5; n++ {
+				if _, err := c.UploadPart(ctx, bp, ids[1], n, []byte{byte(n)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			parts, err := c.listParts(ctx, bucket, "b", ids[1], 2)
+			if srv.Local {
+				// gofakes3 v1.2.0 numbers the parts of later pages relative to
+				// part-number-marker; the engine detects the loop.
+				t.Logf("known gofakes3 bug: %d parts, %v", len(parts), err)
+				return
+			}
+			if err != nil {
+				t.Fatalf("listParts: %v", err)
+			}
+			var numbers []int
+			for _, p := range parts {
+				numbers = append(numbers, p.PartNumber)
+			}
+			if fmt.Sprint(numbers) != "[1 2 3 4 5]" {
+				t.Errorf("listParts with pages of 2: part numbers %v", numbers)
+			}
+		})
+	}
+}
+
+func checkUploads(t *testing.T, ups []Upload, ids, keys []string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, u := range ups {
+		got[u.UploadID] = u.Key
+	}
+	if len(ups) != len(keys) || len(got) != len(keys) {
+		t.Errorf("listUploads with pages of 2: %d uploads (%d distinct), want %d: %+v", len(ups), len(got), len(keys), ups)
+	}
+	for i, id := range ids {
+		if got[id] != keys[i] {
+			t.Errorf("upload %s of %q: listed as %q", id, keys[i], got[id])
+		}
+	}
+}
