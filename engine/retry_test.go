@@ -211,3 +211,56 @@ func TestRequestSigned(t *testing.T) {
 		t.Errorf("request URI %q", path.Load())
 	}
 }
+
+func TestRedirectsBecomeErrors(t *testing.T) {
+	c, calls := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amz-Bucket-Region", "eu-central-1")
+		if r.Method == http.MethodGet {
+			w.Header().Set("Location", "http://elsewhere.example/")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
+		w.WriteHeader(http.StatusMovedPermanently)
+	})
+	_, err := c.Head(context.Background(), "b/k", nil)
+	var re *ResponseError
+	if !errors.As(err, &re) || re.Code != "PermanentRedirect" || re.Region != "eu-central-1" ||
+		!strings.Contains(err.Error(), "eu-central-1") {
+		t.Fatalf("301: %v", err)
+	}
+	_, err = c.Ls(context.Background(), "b/")
+	if !errors.As(err, &re) || re.StatusCode != http.StatusTemporaryRedirect || !strings.Contains(re.Message, "elsewhere.example") {
+		t.Fatalf("307: %v", err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("%d requests: redirects must not be followed or retried", calls.Load())
+	}
+}
+
+// A partial failure of DeleteMultiple, injected: S3 answers 200 with some
+// <Error> entries (e.g. AccessDenied on some keys).
+func TestDeleteMultiplePartialFailure(t *testing.T) {
+	var body, md5h atomic.Value
+	c, calls := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
+		md5h.Store(r.Header.Get("Content-Md5"))
+		io.WriteString(w, `<DeleteResult><Deleted><Key>a&amp;b</Key></Deleted>`+
+			`<Error><Key>locked</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>`)
+	})
+	deleted, err := c.DeleteMultiple(context.Background(), "b", []string{"a&b", "locked"})
+	var de *DeleteError
+	if !errors.As(err, &de) || len(de.Errors) != 1 || de.Errors[0] != (KeyError{"locked", "AccessDenied", "Access Denied"}) {
+		t.Fatalf("error %v", err)
+	}
+	if len(deleted) != 1 || deleted[0] != "a&b" {
+		t.Errorf("deleted %q", deleted)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("%d requests: per-key failures must not be retried", calls.Load())
+	}
+	want := `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>false</Quiet><Object><Key>a&amp;b</Key></Object><Object><Key>locked</Key></Object></Delete>`
+	if body.Load() != want || md5h.Load() != contentMD5([]byte(want)) {
+		t.Errorf("request body %v, Content-MD5 %v", body.Load(), md5h.Load())
+	}
+}
