@@ -22,6 +22,16 @@ import (
 	"github.com/s3lua/s3lua/signature"
 )
 
+// Helpers every operation uses (all in this file unless noted):
+//
+//   - Client.do(ctx, *request): send with signing, retries, typed errors.
+//   - Client.doXML(ctx, *request, &v): do, then decode the XML answer into v,
+//     retrying when the connection breaks while the answer is read.
+//   - decodeXMLResponse, xmlBody (marshal without a declaration),
+//     contentMD5 (the Content-MD5 header value), drainClose.
+//   - argError(fn, format, ...) (errors.go): "engine.Fn: ..." argument errors;
+//     checkBucketArg (bucket.go); SplitBucketPath (uri.go).
+
 // request describes one S3 operation for Client.do, the single path by
 // which every operation of this package reaches the network. do turns it
 // into an *http.Request afresh for each attempt (new X-Amz-Date, new
