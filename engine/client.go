@@ -45,9 +45,9 @@ var sharedTransport = &http.Transport{
 	DisableCompression: true,
 }
 
-// sharedHTTPClient does not follow redirects: an S3 redirect must be
-// re-signed for the new host, and a 301 PermanentRedirect becomes a
-// ResponseError naming the bucket's region.
+// sharedHTTPClient does not follow redirects itself: Client.do re-signs a
+// temporary redirect for the new host, and a 301 PermanentRedirect becomes
+// a ResponseError naming the bucket's region.
 var sharedHTTPClient = &http.Client{
 	Transport: sharedTransport,
 	CheckRedirect: func(*http.Request, []*http.Request) error {

@@ -11,8 +11,10 @@
 // WithConfig derives one with other settings that shares the connection
 // pool and the credential cache. Every client of the process without its
 // own HTTPClient uses one pooled transport (keep-alive, Expect:
-// 100-continue with a 1 s timeout, no transparent decompression, no
-// redirects followed).
+// 100-continue with a 1 s timeout, no transparent decompression). The
+// engine follows a temporary redirect (307, 302) itself, signing the
+// request afresh for the new host and region; a 301 PermanentRedirect is an
+// error that names the bucket's region.
 //
 // Path-style addressing ("http://host/bucket/key") is used when
 // Config.PathStyle is set and automatically for IP-literal and localhost

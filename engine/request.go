@@ -135,12 +135,22 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		oneShot = &countingReader{r: r.stream.reader}
 	}
 	var lastErr error
+	var target *redirect
+	redirects := 0
 	for attempt := 1; ; attempt++ {
-		resp, retry, err := c.attempt(ctx, r, payloadHash, oneShot)
+		resp, retry, err := c.attempt(ctx, r, payloadHash, oneShot, target)
 		if err == nil {
 			return resp, nil
 		}
 		lastErr = err
+		// A temporary redirect (S3 sends them while a new bucket's DNS name
+		// spreads) is followed at once, signed afresh for the new host.
+		if next := redirectTarget(err); next != nil && redirects < maxRedirects && r.replayable(oneShot) && ctx.Err() == nil {
+			redirects++
+			attempt--
+			target = next
+			continue
+		}
 		if !retry || attempt >= c.cfg.MaxTries || !r.replayable(oneShot) || ctx.Err() != nil {
 			return nil, err
 		}
@@ -149,6 +159,31 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 				Err: fmt.Errorf("%w (while waiting to retry after: %v)", serr, lastErr)}
 		}
 	}
+}
+
+// maxRedirects bounds the temporary redirects one request follows.
+const maxRedirects = 3
+
+// redirect is where a 307 or 302 sent a request: the new URL (its path is
+// used, the query is the request's own) and the region to sign for.
+type redirect struct {
+	url    *url.URL
+	region string
+}
+
+// redirectTarget returns where err, a temporary redirect with a usable
+// Location, points; nil for anything else.
+func redirectTarget(err error) *redirect {
+	var re *ResponseError
+	if !errors.As(err, &re) || re.location == "" ||
+		(re.StatusCode != http.StatusTemporaryRedirect && re.StatusCode != http.StatusFound) {
+		return nil
+	}
+	u, perr := url.Parse(re.location)
+	if perr != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil
+	}
+	return &redirect{url: u, region: re.Region}
 }
 
 // replayable reports whether the body can be sent again.
@@ -160,7 +195,7 @@ func (r *request) replayable(oneShot *countingReader) bool {
 }
 
 // attempt makes one try. retry reports whether the failure is worth another.
-func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, oneShot *countingReader) (resp *http.Response, retry bool, err error) {
+func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, oneShot *countingReader, target *redirect) (resp *http.Response, retry bool, err error) {
 	fail := func(err error) *RequestError {
 		return &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key, Err: err}
 	}
@@ -173,6 +208,16 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 		return nil, false, fail(err)
 	}
 	req.URL = c.endpoint(r.bucket, r.key, r.pathStyle)
+	region := c.cfg.Region
+	if target != nil {
+		req.URL.Scheme, req.URL.Host, req.URL.Path = target.url.Scheme, target.url.Host, target.url.Path
+		if req.URL.Path == "" {
+			req.URL.Path = "/"
+		}
+		if target.region != "" {
+			region = target.region
+		}
+	}
 	req.URL.RawQuery = signature.EncodeQuery(r.query)
 	req.Host = req.URL.Host
 	req.Header = r.header.Clone()
@@ -180,7 +225,7 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 		req.Header = http.Header{}
 	}
 	req.Header.Set("User-Agent", userAgent)
-	opt := signature.Options{Region: c.cfg.Region, Time: time.Now().UTC(), PayloadHash: payloadHash}
+	opt := signature.Options{Region: region, Time: time.Now().UTC(), PayloadHash: payloadHash}
 
 	switch {
 	case r.stream != nil:

@@ -212,14 +212,9 @@ func TestRequestSigned(t *testing.T) {
 	}
 }
 
-func TestRedirectsBecomeErrors(t *testing.T) {
+func TestPermanentRedirectIsAnError(t *testing.T) {
 	c, calls := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amz-Bucket-Region", "eu-central-1")
-		if r.Method == http.MethodGet {
-			w.Header().Set("Location", "http://elsewhere.example/")
-			w.WriteHeader(http.StatusTemporaryRedirect)
-			return
-		}
 		w.WriteHeader(http.StatusMovedPermanently)
 	})
 	_, err := c.Head(context.Background(), "b/k", nil)
@@ -228,12 +223,51 @@ func TestRedirectsBecomeErrors(t *testing.T) {
 		!strings.Contains(err.Error(), "eu-central-1") {
 		t.Fatalf("301: %v", err)
 	}
-	_, err = c.Ls(context.Background(), "b/")
-	if !errors.As(err, &re) || re.StatusCode != http.StatusTemporaryRedirect || !strings.Contains(re.Message, "elsewhere.example") {
-		t.Fatalf("307: %v", err)
+	if calls.Load() != 1 {
+		t.Errorf("%d requests: a permanent redirect is neither followed nor retried", calls.Load())
 	}
-	if calls.Load() != 2 {
-		t.Errorf("%d requests: redirects must not be followed or retried", calls.Load())
+}
+
+func TestTemporaryRedirectFollowedAndResigned(t *testing.T) {
+	var gotHost, gotAuth, gotPath atomic.Value
+	target, targetCalls := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		gotHost.Store(r.Host)
+		gotAuth.Store(r.Header.Get("Authorization"))
+		gotPath.Store(r.URL.RawPath + "|" + r.URL.Path + "?" + r.URL.RawQuery)
+		io.WriteString(w, "<ListBucketResult><Contents><Key>k</Key></Contents></ListBucketResult>")
+	})
+	targetHost := target.cfg.Host
+	c, calls := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://"+targetHost+"/b/")
+		w.Header().Set("X-Amz-Bucket-Region", "eu-west-3")
+		s3Error(w, http.StatusTemporaryRedirect, "TemporaryRedirect")
+	})
+	keys, err := c.Ls(context.Background(), "b/")
+	if err != nil || len(keys) != 1 || keys[0] != "k" {
+		t.Fatalf("%v %v", keys, err)
+	}
+	if calls.Load() != 1 || targetCalls.Load() != 1 {
+		t.Errorf("requests: %d to the first host, %d to the target", calls.Load(), targetCalls.Load())
+	}
+	if gotHost.Load() != targetHost || !strings.Contains(gotAuth.Load().(string), "/eu-west-3/s3/aws4_request") {
+		t.Errorf("not re-signed for the new host and region: host %v, %v", gotHost.Load(), gotAuth.Load())
+	}
+	if p := gotPath.Load().(string); !strings.Contains(p, "list-type=2") || !strings.HasPrefix(p, "|/b/?") {
+		t.Errorf("path and query at the target: %s", p)
+	}
+
+	// A redirect loop ends with the redirect as a typed error.
+	loop, loopCalls := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://"+r.Host+"/b/")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	})
+	_, err = loop.Ls(context.Background(), "b/")
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("loop: %v", err)
+	}
+	if loopCalls.Load() != maxRedirects+1 {
+		t.Errorf("loop: %d requests, want %d", loopCalls.Load(), maxRedirects+1)
 	}
 }
 
