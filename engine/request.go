@@ -361,7 +361,7 @@ func contentMD5(data []byte) string {
 // Entities (&amp; &lt; &#13; ...) are decoded and all text pieces of an
 // element are joined, unlike the reference.
 func decodeXMLResponse(r *request, resp *http.Response, v any) error {
-	defer resp.Body.Close()
+	defer drainClose(resp.Body) // what follows the document, so the connection is reused
 	if err := xml.NewDecoder(io.LimitReader(resp.Body, maxCheckedBody)).Decode(v); err != nil {
 		err = unwrapURLError(err)
 		switch {

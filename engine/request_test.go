@@ -18,6 +18,8 @@ func newLocalClient(t *testing.T) *Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	// Connections the pool dialed but never used would hold Close for 5 s.
+	t.Cleanup(sharedTransport.CloseIdleConnections)
 	id, secret := srv.Credentials()
 	c, err := New(Config{Host: srv.Host(), Scheme: "http", Region: srv.Region(),
 		Credentials: StaticCredentials{AccessKeyID: id, SecretAccessKey: secret}})
