@@ -6,13 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/s3lua/s3lua/engine/localstore"
 	"github.com/s3lua/s3lua/tests/testenv"
 )
 
@@ -337,5 +344,87 @@ func BenchmarkMultipartPutFile(b *testing.B) {
 		if _, err := c.MultipartPutFile(ctx, "bench/obj", file, MultipartFileOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// faultProxy forwards to the embedded store and answers the first failures
+// UploadPart requests itself with status (a fault injector, not S3). It
+// returns a client for the proxy and the count of UploadPart requests seen.
+func faultProxy(t *testing.T, failures int, status int, code string) (*Client, *atomic.Int64) {
+	t.Helper()
+	store, err := localstore.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	target, _ := url.Parse(store.Endpoint())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var seen atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && r.URL.Query().Has("partNumber") {
+			if seen.Add(1) <= int64(failures) {
+				io.Copy(io.Discard, r.Body)
+				w.WriteHeader(status)
+				fmt.Fprintf(w, "<Error><Code>%s</Code><Message>injected</Message></Error>", code)
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	id, secret := store.Credentials()
+	c, err := New(Config{Host: strings.TrimPrefix(srv.URL, "http://"), Scheme: "http", MaxTries: 3,
+		Credentials: StaticCredentials{AccessKeyID: id, SecretAccessKey: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.retryBase, c.retryCap = time.Millisecond, 2*time.Millisecond
+	if err := c.CreateBucket(context.Background(), "faults", ""); err != nil {
+		t.Fatal(err)
+	}
+	return c, &seen
+}
+
+// TestMultipartPartRetry: a part that keeps failing with a transient error
+// after the primitive's own retries (MaxTries 3) is tried again as a whole,
+// up to MaxTries times; a permanent error is not retried, and the upload is
+// aborted.
+func TestMultipartPartRetry(t *testing.T) {
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("p"), 1000)
+	getPart := func(int) ([]byte, error) { return data, nil }
+
+	// 7 failures: 3 attempts by the primitive, twice, then success on the
+	// third part-level try.
+	c, seen := faultProxy(t, 7, http.StatusServiceUnavailable, "SlowDown")
+	if _, err := c.MultipartPut(ctx, "faults/transient", 1, getPart, "", nil); err != nil {
+		t.Fatalf("MultipartPut with 7 transient failures: %v", err)
+	}
+	if got, _ := c.GetBytes(ctx, "faults/transient", nil, nil); !bytes.Equal(got, data) {
+		t.Errorf("stored %d bytes", len(got))
+	}
+	if n := seen.Load(); n != 8 {
+		t.Errorf("%d UploadPart requests, want 8", n)
+	}
+
+	// 9 failures exhaust 3 part-level tries of 3 attempts each.
+	c, seen = faultProxy(t, 9, http.StatusServiceUnavailable, "SlowDown")
+	_, err := c.MultipartPut(ctx, "faults/exhausted", 1, getPart, "", nil)
+	var re *ResponseError
+	if !errors.As(err, &re) || re.Code != "SlowDown" || seen.Load() != 9 {
+		t.Errorf("after 9 failures: err = %v, %d requests; want SlowDown after 9", err, seen.Load())
+	}
+	if ups, _ := c.ListMultipartUploads(ctx, "faults"); len(ups) != 0 {
+		t.Errorf("upload not aborted: %+v", ups)
+	}
+
+	// A permanent error is tried once.
+	c, seen = faultProxy(t, 100, http.StatusForbidden, "AccessDenied")
+	_, err = c.MultipartPut(ctx, "faults/denied", 1, getPart, "", nil)
+	if !errors.As(err, &re) || re.Code != "AccessDenied" || seen.Load() != 1 {
+		t.Errorf("permanent failure: err = %v, %d requests; want AccessDenied after 1", err, seen.Load())
+	}
+	if ups, _ := c.ListMultipartUploads(ctx, "faults"); len(ups) != 0 {
+		t.Errorf("upload not aborted: %+v", ups)
 	}
 }
