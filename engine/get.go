@@ -182,7 +182,9 @@ type GetFileOptions struct {
 
 // GetFile downloads the object bp (with the request headers h) to file.
 // See GetFileOptions for what happens to an existing file. It returns nil
-// only when the whole object is on disk under the final name.
+// only when the whole object is on disk under the final name; a context
+// cancelled before that (even from the last Progress call) is an error and,
+// in the replacing modes, leaves the file as it was.
 func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, opt GetFileOptions) error {
 	const fn = "GetFile"
 	if file == "" {
@@ -212,6 +214,12 @@ func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, op
 			}
 			return fmt.Errorf("engine.%s: writing %s: %w", fn, file, err)
 		}
+		if err := ctx.Err(); err != nil {
+			// Cancelled during the last Progress call: honour it rather than
+			// racing the end of the body.
+			sink.abort()
+			return &RequestError{Method: http.MethodGet, Bucket: bucketOf(bp), Key: keyOf(bp), Err: err}
+		}
 		return sink.commit(fn)
 	})
 }
@@ -233,3 +241,7 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	}
 	return n, err
 }
+
+// bucketOf and keyOf split an already validated bucket+path for messages.
+func bucketOf(bp string) string { b, _, _ := SplitBucketPath(bp); return b }
+func keyOf(bp string) string    { _, k, _ := SplitBucketPath(bp); return k }

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -141,5 +142,34 @@ func BenchmarkGetFile(b *testing.B) {
 	b.StopTimer()
 	if st, err := os.Stat(file); err != nil || st.Size() != size {
 		b.Fatalf("%v %v", st, err)
+	}
+}
+
+// TestGetFileCancelInLastProgress: a cancellation from the Progress call
+// that reports the last bytes still fails the download and leaves the old
+// file.
+func TestGetFileCancelInLastProgress(t *testing.T) {
+	c := localClient(t)
+	ctx := context.Background()
+	if err := c.CreateBucket(ctx, "bkt", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBytes(ctx, "bkt/k", []byte("new content"), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, []byte("old"), 0o644)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err := c.GetFile(cctx, "bkt/k", file, nil, GetFileOptions{Exists: ExistsReplace, Progress: func(done, total int64) {
+		if done == total {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "old" {
+		t.Errorf("file holds %q, want the old content", b)
 	}
 }
