@@ -27,6 +27,9 @@ import (
 func coreClient(t *testing.T, srv testenv.Server) (*engine.Client, string) {
 	t.Helper()
 	c := coreNewClient(t, srv, srv.SecretKey)
+	// Runs last: connections the shared pool dialed for parallel requests
+	// but never used would hold up the embedded store's shutdown for 5 s.
+	t.Cleanup(c.Config().HTTPClient.CloseIdleConnections)
 	bucket := testenv.UniqueBucket(t, "core")
 	if err := c.CreateBucket(context.Background(), bucket, ""); err != nil {
 		t.Fatalf("CreateBucket %s: %v", bucket, err)
