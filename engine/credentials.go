@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -383,6 +384,9 @@ func (ecsProvider) retrieveWithExpiry(ctx context.Context) (signature.Credential
 	if rel := os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
 		endpoint = ecsHost + rel
 	} else if full := os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
+		if err := checkFullURI(full); err != nil {
+			return signature.Credentials{}, time.Time{}, credFailure(where, err)
+		}
 		endpoint = full
 	} else {
 		return signature.Credentials{}, time.Time{}, notFound(where)
@@ -411,6 +415,30 @@ func (ecsProvider) retrieveWithExpiry(ctx context.Context) (signature.Credential
 		return signature.Credentials{}, time.Time{}, credFailure(where, err)
 	}
 	return c, exp, nil
+}
+
+// checkFullURI allows, as the AWS SDKs do, https anywhere but plain http
+// only to loopback and the ECS and EKS container endpoints, so that the
+// authorization token never crosses a network in clear.
+func checkFullURI(full string) error {
+	u, err := url.Parse(full)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("AWS_CONTAINER_CREDENTIALS_FULL_URI: not an absolute URL")
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	if u.Scheme != "http" {
+		return fmt.Errorf("AWS_CONTAINER_CREDENTIALS_FULL_URI: scheme %q: want http or https", u.Scheme)
+	}
+	host := u.Hostname()
+	if host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is allowed only to loopback or the container endpoints, not %q", host)
 }
 
 // credFailure is a provider failure that is not "nothing there": it is

@@ -210,6 +210,11 @@ func TestECSCredentialsFullURI(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "status 401") || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("wrong token: %v", err)
 	}
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds")
+	_, err = ECSCredentials().Retrieve(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "only to loopback") {
+		t.Fatalf("plain http to a remote host: %v", err)
+	}
 }
 
 // imdsServer plays IMDSv2: the token is required; each credentials fetch
