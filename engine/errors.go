@@ -28,8 +28,6 @@ type ResponseError struct {
 	Bucket     string // bucket of the request, "" for ListBuckets
 	Key        string // object key (plain text), "" for bucket-level requests
 	Region     string // x-amz-bucket-region when the server sent it (redirects, wrong region)
-
-	location string // Location of a redirect, followed by Client.do when temporary
 }
 
 // Error returns one readable line, e.g.
@@ -176,9 +174,6 @@ func newResponseError(r *request, resp *http.Response, body []byte) *ResponseErr
 		HostID:     resp.Header.Get("X-Amz-Id-2"),
 		Region:     resp.Header.Get("X-Amz-Bucket-Region"),
 	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		e.location = resp.Header.Get("Location")
-	}
 	if x, ok := parseErrorBody(body); ok {
 		e.Code, e.Message = x.Code, x.Message
 		if x.RequestID != "" {
@@ -200,7 +195,7 @@ func newResponseError(r *request, resp *http.Response, body []byte) *ResponseErr
 	case resp.StatusCode == http.StatusMovedPermanently:
 		e.Message = redirectMessage(e, "")
 	case resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "":
-		e.Message = "redirected to " + redactQuery(e.location)
+		e.Message = "redirected to " + redactQuery(resp.Header.Get("Location"))
 	default:
 		e.Message = http.StatusText(resp.StatusCode)
 	}

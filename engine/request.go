@@ -142,15 +142,18 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		lastErr = err
 		// A temporary redirect (S3 sends them while a new bucket's DNS name
 		// spreads) is followed at once, signed afresh for the new host.
-		if next := redirectTarget(err); next != nil && redirects < maxRedirects && r.replayable(oneShot) && ctx.Err() == nil {
-			redirects++
-			attempt--
-			target = next
-			continue
+		if rd, ok := err.(*redirectError); ok {
+			if redirects < maxRedirects && r.replayable(oneShot) && ctx.Err() == nil {
+				redirects++
+				attempt--
+				target = rd.to
+				continue
+			}
+			err = rd.ResponseError
 		}
+		lastErr = err
 		if !retry || attempt >= c.cfg.MaxTries || !r.replayable(oneShot) || ctx.Err() != nil {
 			return nil, err
 		}
@@ -171,19 +174,24 @@ type redirect struct {
 	region string
 }
 
-// redirectTarget returns where err, a temporary redirect with a usable
+// redirectTarget returns where resp, a temporary redirect with a usable
 // Location, points; nil for anything else.
-func redirectTarget(err error) *redirect {
-	var re *ResponseError
-	if !errors.As(err, &re) || re.location == "" ||
-		(re.StatusCode != http.StatusTemporaryRedirect && re.StatusCode != http.StatusFound) {
+func redirectTarget(resp *http.Response) *redirect {
+	if resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusFound {
 		return nil
 	}
-	u, perr := url.Parse(re.location)
-	if perr != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil
 	}
-	return &redirect{url: u, region: re.Region}
+	return &redirect{url: u, region: resp.Header.Get("X-Amz-Bucket-Region")}
+}
+
+// redirectError carries a temporary redirect from attempt to do, which
+// follows it or returns the ResponseError inside.
+type redirectError struct {
+	*ResponseError
+	to *redirect
 }
 
 // replayable reports whether the body can be sent again.
@@ -318,6 +326,9 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 	}
 	resp.Body.Close()
 	re := newResponseError(r, resp, body)
+	if to := redirectTarget(resp); to != nil {
+		return nil, false, &redirectError{re, to}
+	}
 	return nil, retryableResponse(re), re
 }
 
