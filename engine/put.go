@@ -55,7 +55,10 @@ func objectArg(fn, bp string) (bucket, key string, err error) {
 //
 // The request is sent with "Expect: 100-continue": writer is called only
 // once the server has accepted the request headers, so a rejected PUT (no
-// such bucket, access denied, too large) never calls it. writer runs on the
+// such bucket, access denied, too large) never calls it, on servers that
+// decide before answering "100 Continue" (S3, MinIO, the embedded store;
+// versitygw 1.8.0 answers it first, and a server silent for the transport's
+// ExpectContinueTimeout, 1 s, gets the body anyway). writer runs on the
 // calling goroutine while the request is sent from another one; writes block
 // until the network takes the data, so memory stays constant.
 //
