@@ -522,6 +522,16 @@ func TestEnginePutFile(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				hh, err := c.Head(ctx, bucket+"/doc", nil)
+				if err != nil {
+					t.Fatalf("Head: %v", err)
+				}
+				if cd, want := hh.Get("Content-Disposition"), engine.ContentDisposition(file, false); cd != want {
+					t.Errorf("Head: Content-Disposition %q, want %q", cd, want)
+				}
+				if n := hh.Get("Content-Length"); n != fmt.Sprint(len(data)) {
+					t.Errorf("Head: Content-Length %s, want %d", n, len(data))
+				}
 				if _, err := c.PutFile(ctx, bucket+"/inline", file, engine.PutFileOptions{Inline: true, MIMEType: "text/x-custom"}); err != nil {
 					t.Fatal(err)
 				}
