@@ -448,27 +448,26 @@ func TestEnginePutWriter(t *testing.T) {
 					t.Errorf("the writer was called for a rejected PUT")
 				}
 			})
-			if !srv.Local {
-				// Not on the embedded store: gofakes3 allocates the declared length
-				// up front, in this process.
-				compat.Run(t, srv.Name, "Put: a declared length above 5 TiB is refused before the body", func(t *testing.T) {
-					calledBig := false
-					_, errBig := c.Put(ctx, bucket+"/too-big", func(w io.Writer) error {
-						calledBig = true
-						return writeAll(data)(w)
-					}, 6<<40, "", nil, engine.PutOptions{})
-					assertNoObject(t, c, bucket+"/too-big")
-					var reBig *engine.ResponseError
-					switch {
-					case errors.As(errBig, &reBig) && !calledBig:
-						t.Logf("6 TiB refused before the body: %s", reBig.Code)
-					case calledBig && errBig != nil:
-						compat.Unsupported(t, "a 6 TiB declared length is not refused before the body: the writer runs, then the short body fails the PUT (%v)", errBig)
-					default:
-						t.Errorf("Put of 6 TiB: writer called %v, err %v", calledBig, errBig)
-					}
-				})
-			}
+			compat.Run(t, srv.Name, "Put: a declared length above 5 TiB is refused before the body", func(t *testing.T) {
+				if srv.Local {
+					compat.Unsupported(t, "not run: gofakes3 allocates the declared length in memory (in the test's process) before reading the body")
+				}
+				calledBig := false
+				_, errBig := c.Put(ctx, bucket+"/too-big", func(w io.Writer) error {
+					calledBig = true
+					return writeAll(data)(w)
+				}, 6<<40, "", nil, engine.PutOptions{})
+				assertNoObject(t, c, bucket+"/too-big")
+				var reBig *engine.ResponseError
+				switch {
+				case errors.As(errBig, &reBig) && !calledBig:
+					t.Logf("6 TiB refused before the body: %s", reBig.Code)
+				case calledBig && errBig != nil:
+					compat.Unsupported(t, "a 6 TiB declared length is not refused before the body: the writer runs, then the short body fails the PUT (%v)", errBig)
+				default:
+					t.Errorf("Put of 6 TiB: writer called %v, err %v", calledBig, errBig)
+				}
+			})
 		})
 	}
 }
