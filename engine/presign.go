@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/s3lua/s3lua/signature"
@@ -24,6 +25,7 @@ func (c *Client) SignURI(ctx context.Context, bp, method string, expires time.Du
 	if method == "" {
 		return "", argError("SignURI", "empty method")
 	}
+	method = strings.ToUpper(method) // "get" signs what a client sends: GET
 	if expires < time.Second || expires > signature.MaxPresignExpiry {
 		return "", argError("SignURI", "expires %v: want between 1s and %v (604800 seconds)", expires, signature.MaxPresignExpiry)
 	}

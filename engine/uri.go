@@ -75,6 +75,7 @@ func (c *Client) URIAndHeaders(ctx context.Context, bp, method string, h http.He
 	if method == "" {
 		return "", nil, argError("URIAndHeaders", "empty method")
 	}
+	method = strings.ToUpper(method) // "get" signs what a client sends: GET
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
 		return "", nil, &RequestError{Method: method, Bucket: bucket, Key: key, Err: err}

@@ -91,7 +91,7 @@ func TestURIAndHeaders(t *testing.T) {
 func TestSignURI(t *testing.T) {
 	c := testClient(t, Config{Host: "127.0.0.1:9000", Scheme: "http"})
 	ctx := context.Background()
-	s, err := c.SignURI(ctx, "b/a b", "GET", time.Hour, nil)
+	s, err := c.SignURI(ctx, "b/a b", "get", time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
