@@ -46,7 +46,9 @@ func (r Range) header(fn string) (string, error) {
 // what fn leaves unread is discarded. The bytes are exactly those stored:
 // no transparent decompression, even for Content-Encoding: gzip objects.
 // Read errors from body are *RequestError values; once ctx is cancelled,
-// reads fail at once.
+// reads fail at once. A connection that breaks in the middle of the body is
+// resumed transparently (a Range request for the rest, If-Match the ETag),
+// up to Config.MaxTries requests, unless h carries its own Range header.
 func (c *Client) GetProc(ctx context.Context, bp string, h http.Header, r *Range, fn func(body io.Reader, h http.Header) error) error {
 	if fn == nil {
 		return argError("GetProc", "nil fn")
@@ -85,10 +87,11 @@ func (c *Client) getProc(ctx context.Context, fn, bp string, h http.Header, r *R
 	if err != nil {
 		return err
 	}
-	body := &scopedBody{ctx: ctx, r: resp.Body, req: req}
+	rb := c.newResumingBody(ctx, req, resp, r, r == nil && header.Get("Range") != "")
+	body := &scopedBody{ctx: ctx, r: rb, req: req}
 	defer func() {
 		body.invalidate()
-		drainClose(resp.Body)
+		rb.Close()
 	}()
 	return read(body, resp)
 }
