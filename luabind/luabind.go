@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/s3lua/s3lua/stdlib"
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/s3lua/s3lua/engine"
@@ -86,8 +87,13 @@ func Preload(L *lua.LState, opts Options) error {
 }
 
 // Open is Preload, then require "s3", then the global s3: one call gives a
-// state the module. It returns the module table.
+// state the module. It returns the module table. It also installs
+// stdlib.FixProtectedCalls, so that pcall keeps a script's locals intact
+// after a caught S3 error (gopher-lua would otherwise disconnect them).
 func Open(L *lua.LState, opts Options) (*lua.LTable, error) {
+	if err := stdlib.FixProtectedCalls(L); err != nil {
+		return nil, fmt.Errorf("luabind: %w", err)
+	}
 	if err := Preload(L, opts); err != nil {
 		return nil, err
 	}
