@@ -3,9 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -78,66 +78,22 @@ func (c *Client) LsProc(ctx context.Context, bp string, opt ListOptions, fn func
 	if fn == nil {
 		return argError("LsProc", "nil callback")
 	}
-	maxEach := opt.MaxEach
-	if maxEach == 0 {
-		maxEach = 1000
-	}
-	if maxEach < 1 || maxEach > 1000 {
-		return argError("LsProc", "MaxEach %d: want 1..1000 (0 means 1000)", opt.MaxEach)
-	}
-	var token, startAfter string
+	l := c.newLister(ctx, "LsProc", bucket, prefix, opt)
 	for {
-		q := url.Values{
-			"list-type":     {"2"},
-			"max-keys":      {strconv.Itoa(maxEach)},
-			"encoding-type": {"url"},
-			"prefix":        {prefix},
+		items, err := l.Next()
+		if err == io.EOF {
+			return nil
 		}
-		if opt.Delimiter != "" {
-			q.Set("delimiter", opt.Delimiter)
-		}
-		if token != "" {
-			q.Set("continuation-token", token)
-		} else if startAfter != "" {
-			q.Set("start-after", startAfter)
-		}
-		r := &request{method: http.MethodGet, bucket: bucket, query: q}
-		var page listBucketResult
-		if _, err := c.doXML(ctx, r, &page); err != nil {
-			return err
-		}
-		objects, prefixes, err := page.items(r)
 		if err != nil {
 			return err
 		}
-		for _, items := range [][]Item{objects, prefixes} {
-			if len(items) == 0 {
-				continue
-			}
-			stop, err := fn(items)
-			if err != nil {
-				return err
-			}
-			if stop {
-				return nil
-			}
+		stop, err := fn(items)
+		if err != nil {
+			return err
 		}
-		if !page.IsTruncated {
+		if stop {
 			return nil
 		}
-		// A server that truncates without a token (some S3 clones) is
-		// continued after the last key or prefix it sent.
-		next := page.NextContinuationToken
-		last := lastName(objects, prefixes)
-		if next == "" && (last == "" || last == startAfter) {
-			return &RequestError{Method: r.method, Bucket: bucket, Key: prefix,
-				Err: errors.New("listing is truncated but the server sent no way to continue")}
-		}
-		if next != "" && next == token {
-			return &RequestError{Method: r.method, Bucket: bucket, Key: prefix,
-				Err: errors.New("listing: the server sent the same continuation token twice")}
-		}
-		token, startAfter = next, last
 	}
 }
 

@@ -29,15 +29,23 @@ type Lister struct {
 // NewLister returns a Lister over the keys that start with bp's path. Errors
 // in bp or opt are reported by the first call to Next.
 func (c *Client) NewLister(ctx context.Context, bp string, opt ListOptions) *Lister {
-	l := &Lister{c: c, ctx: ctx, opt: opt}
-	l.bucket, l.prefix, l.err = SplitBucketPath(bp)
-	if l.err == nil {
-		if l.opt.MaxEach == 0 {
-			l.opt.MaxEach = 1000
-		}
-		if l.opt.MaxEach < 1 || l.opt.MaxEach > 1000 {
-			l.err = argError("NewLister", "MaxEach %d: want 1..1000 (0 means 1000)", opt.MaxEach)
-		}
+	bucket, prefix, err := SplitBucketPath(bp)
+	if err != nil {
+		return &Lister{c: c, ctx: ctx, err: err}
+	}
+	return c.newLister(ctx, "NewLister", bucket, prefix, opt)
+}
+
+// newLister checks opt for fn (the caller's name, for argument errors) and
+// returns a Lister; a bad option is reported by the first call to Next.
+// LsProc is a loop over such a Lister, so both share one page walk.
+func (c *Client) newLister(ctx context.Context, fn, bucket, prefix string, opt ListOptions) *Lister {
+	l := &Lister{c: c, ctx: ctx, bucket: bucket, prefix: prefix, opt: opt}
+	if l.opt.MaxEach == 0 {
+		l.opt.MaxEach = 1000
+	}
+	if l.opt.MaxEach < 1 || l.opt.MaxEach > 1000 {
+		l.err = argError(fn, "MaxEach %d: want 1..1000 (0 means 1000)", opt.MaxEach)
 	}
 	return l
 }
@@ -88,12 +96,8 @@ func (l *Lister) fetch() (objects, prefixes []Item, err error) {
 		q.Set("start-after", l.startAfter)
 	}
 	r := &request{method: http.MethodGet, bucket: l.bucket, query: q}
-	resp, err := l.c.do(l.ctx, r)
-	if err != nil {
-		return nil, nil, err
-	}
 	var page listBucketResult
-	if err := decodeXMLResponse(r, resp, &page); err != nil {
+	if _, err := l.c.doXML(l.ctx, r, &page); err != nil {
 		return nil, nil, err
 	}
 	if objects, prefixes, err = page.items(r); err != nil {
