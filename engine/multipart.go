@@ -113,17 +113,7 @@ func (c *Client) uploadPart(ctx context.Context, bucket, key, uploadID string, p
 	req := &request{method: http.MethodPut, bucket: bucket, key: key, header: header, body: data,
 		expectContinue: true,
 		query:          url.Values{"partNumber": {strconv.Itoa(partNumber)}, "uploadId": {uploadID}}}
-	resp, err := c.do(ctx, req)
-	if err != nil {
-		return Part{}, err
-	}
-	drainClose(resp.Body)
-	etag := resp.Header.Get("ETag")
-	if etag == "" {
-		return Part{}, &RequestError{Method: req.method, Bucket: bucket, Key: key,
-			Err: fmt.Errorf("the answer to UploadPart %d has no ETag", partNumber)}
-	}
-	return Part{PartNumber: partNumber, ETag: etag}, nil
+	return c.sendPart(ctx, req, partNumber)
 }
 
 // pageSize is the page size the listing functions ask for (S3's maximum).

@@ -364,17 +364,21 @@ type filePlan struct {
 	workers  int
 }
 
-// planFile opens file and works out its part layout.
-func (c *Client) planFile(fn, file string, opt MultipartFileOptions) (*filePlan, error) {
+// planFile checks the arguments of the multipart file functions (bp must
+// name an object), opens file and works out its part layout.
+func (c *Client) planFile(fn, bp, file string, opt MultipartFileOptions) (bucket, key string, plan *filePlan, err error) {
+	if bucket, key, err = objectArg(fn, bp); err != nil {
+		return "", "", nil, err
+	}
 	if err := checkFileMode(fn, opt.Mode); err != nil {
-		return nil, err
+		return "", "", nil, err
 	}
 	if opt.Workers < 0 {
-		return nil, argError(fn, "workers %d: want at least 1 (0 = Config.Workers)", opt.Workers)
+		return "", "", nil, argError(fn, "workers %d: want at least 1 (0 = Config.Workers)", opt.Workers)
 	}
 	f, size, err := openRegular(fn, file)
 	if err != nil {
-		return nil, err
+		return "", "", nil, err
 	}
 	partSize := opt.PartSize
 	if partSize == 0 {
@@ -384,13 +388,13 @@ func (c *Client) planFile(fn, file string, opt MultipartFileOptions) (*filePlan,
 		partSize = PartSizeFor(size)
 	} else if err := checkPartSize(fn, partSize, size); err != nil {
 		f.Close()
-		return nil, err
+		return "", "", nil, err
 	}
 	workers := opt.Workers
 	if workers == 0 {
 		workers = c.cfg.Workers
 	}
-	return &filePlan{f: f, size: size, partSize: partSize, parts: int(numParts(size, partSize)), workers: max(workers, 1)}, nil
+	return bucket, key, &filePlan{f: f, size: size, partSize: partSize, parts: int(numParts(size, partSize)), workers: max(workers, 1)}, nil
 }
 
 // partLen is the size of part i (0-based).
@@ -427,11 +431,7 @@ func (p *filePlan) task(i int) partTask {
 // but the embedded store refuses empty parts.
 func (c *Client) MultipartPutFile(ctx context.Context, bp, file string, opt MultipartFileOptions) (string, error) {
 	const fn = "MultipartPutFile"
-	bucket, key, err := objectArg(fn, bp)
-	if err != nil {
-		return "", err
-	}
-	plan, err := c.planFile(fn, file, opt)
+	bucket, key, plan, err := c.planFile(fn, bp, file, opt)
 	if err != nil {
 		return "", err
 	}
@@ -482,11 +482,7 @@ func (c *Client) MultipartPutFile(ctx context.Context, bp, file string, opt Mult
 // SSE-C never match, and are uploaded again by ResumeMultipartPutFile.
 func (c *Client) IncompleteMultipartPutFile(ctx context.Context, bp, file string, opt MultipartFileOptions) (uploadID string, parts []Part, err error) {
 	const fn = "IncompleteMultipartPutFile"
-	bucket, key, err := objectArg(fn, bp)
-	if err != nil {
-		return "", nil, err
-	}
-	plan, err := c.planFile(fn, file, opt)
+	bucket, key, plan, err := c.planFile(fn, bp, file, opt)
 	if err != nil {
 		return "", nil, err
 	}
@@ -557,11 +553,7 @@ func (c *Client) incomplete(ctx context.Context, fn, bucket, key string, plan *f
 // AbortMultipartUpload.
 func (c *Client) ResumeMultipartPutFile(ctx context.Context, bp, file string, opt MultipartFileOptions) (string, error) {
 	const fn = "ResumeMultipartPutFile"
-	bucket, key, err := objectArg(fn, bp)
-	if err != nil {
-		return "", err
-	}
-	plan, err := c.planFile(fn, file, opt)
+	bucket, key, plan, err := c.planFile(fn, bp, file, opt)
 	if err != nil {
 		return "", err
 	}
