@@ -25,7 +25,7 @@
 // (nil is accepted for any optional positional argument); opts is a
 // trailing options table whose unknown keys are errors.
 //
-// Settings (getter with no argument, setter with one) and credentials:
+// Settings (getter with no argument or nil, setter with one) and credentials:
 //
 //	s3.path_requests([bool])    s3.host([string])      s3.region([string])
 //	s3.scheme(["http"|"https"]) s3.max_tries([n])      s3.path_to_mime_proc([fn])

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -191,7 +193,7 @@ func formatErrorTable(t *lua.LTable) string {
 	if m := get("method"); m != "" {
 		b.WriteString(m + " ")
 		if bucket := get("bucket"); bucket != "" {
-			b.WriteString(bucket + "/" + get("key"))
+			b.WriteString(oneLineKey(bucket + "/" + get("key")))
 		} else {
 			b.WriteString("/")
 		}
@@ -215,6 +217,16 @@ func formatErrorTable(t *lua.LTable) string {
 		b.WriteString(" (" + strings.Join(extra, ", ") + ")")
 	}
 	return b.String()
+}
+
+// oneLineKey shows a bucket+path on one line: control characters (a key
+// may hold a line break) are escaped as Go does in quoted strings.
+func oneLineKey(bp string) string {
+	if !strings.ContainsFunc(bp, unicode.IsControl) {
+		return bp
+	}
+	q := strconv.Quote(bp)
+	return q[1 : len(q)-1]
 }
 
 // IsErrorTable reports whether v is an error table raised by the s3

@@ -127,7 +127,9 @@ func init() {
 	for name, s := range settings {
 		s := s
 		functions[name] = func(c *call) int {
-			if c.L.GetTop() == 0 {
+			// The value is an optional positional argument: absent or
+			// nil reads, as io.output(nil) does.
+			if c.isNone(1) {
 				c.L.Push(s.get(c))
 				return 1
 			}

@@ -123,7 +123,7 @@ func s3GetFile(c *call) int {
 	c.checkOptionEnum(4, o, "exists", existsModes...)
 	c.checkOptionEnum(4, o, "mode", fileModes...)
 	ctx, p := c.progress(bp, optionFunction(o, "progress"))
-	defer p.finish()
+	defer p.end()
 	err := c.client().GetFile(ctx, bp, file, h, engine.GetFileOptions{
 		Exists:   optionString(o, "exists", ""),
 		Mode:     optionString(o, "mode", ""),
@@ -177,8 +177,11 @@ func s3Put(c *call) int {
 	}
 	// The PUT answer has no body worth reading: the reader gets an empty
 	// stream and the response headers, as the reference's reader would.
+	// A reader that raises aborts the put: the object it created is
+	// deleted, so the error leaves nothing behind.
 	results, err := callReader(L, reader, "put", strings.NewReader(""), resp)
 	if err != nil {
+		_, _ = c.client().Delete(c.ctx(), bp)
 		c.raise(err)
 	}
 	for _, v := range results {
@@ -216,7 +219,12 @@ func s3PutFile(c *call) int {
 	h := c.optionHeaders(3, o)
 	mimeType := c.mimeType(file, optionString(o, "mime_type", ""))
 	ctx, p := c.progress(bp, optionFunction(o, "progress"))
-	defer p.finish()
+	defer p.end()
+	// A single PUT cannot be taken back once its body is on the wire: the
+	// server may store the object after a cancelled client gave up, so
+	// that no check afterwards can find it. After a progress error the
+	// upload runs to its end, and the object it created is deleted.
+	p.finish = true
 	resp, err := c.client().PutFile(ctx, bp, file, engine.PutFileOptions{
 		MIMEType: mimeType,
 		Mode:     optionString(o, "mode", ""),
@@ -277,6 +285,9 @@ type transferProgress struct {
 	cancel  context.CancelFunc
 	failure error
 	start   time.Time
+	// finish, when set, lets the transfer run to its end after the
+	// progress function failed instead of cancelling it (see s3PutFile).
+	finish bool
 
 	hooked   bool
 	update   func(done int64)
@@ -312,7 +323,9 @@ func (p *transferProgress) engine() engine.Progress {
 			L := p.c.L
 			if err := L.CallByParam(lua.P{Fn: p.fn, NRet: 0, Protect: true}, lua.LNumber(done), lua.LNumber(total)); err != nil {
 				p.failure = fromPCall(err)
-				p.cancel()
+				if !p.finish {
+					p.cancel()
+				}
 			}
 		}
 	}
@@ -352,7 +365,7 @@ func (p *transferProgress) undoUpload(err error, bp string) {
 	_, _ = p.c.client().Delete(ctx, bp)
 }
 
-func (p *transferProgress) finish() {
+func (p *transferProgress) end() {
 	p.cancel()
 	if p.finisher != nil {
 		f := p.finisher
