@@ -3,7 +3,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
-
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +11,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/s3lua/s3lua/engine"
+	"github.com/s3lua/s3lua/luabind"
+	lua "github.com/yuin/gopher-lua"
 )
 
 func TestCLIArgTableAndVarargs(t *testing.T) {
@@ -116,6 +120,14 @@ func TestCLIExitStatus(t *testing.T) {
 		{"error", []string{"-e", "error('boom')"}, 1, "boom"},
 		{"syntax error", []string{"-e", "x = = 1"}, 1, "syntax error"},
 		{"missing script", []string{"/nonexistent/script.lua"}, 1, "cannot open /nonexistent/script.lua"},
+		{"error table", []string{"-e", `error({code = "X"})`}, 1, "X"},
+		{"error(nil)", []string{"-e", "error(nil)"}, 1, "nil"},
+		{"os.exit(3)", []string{"-e", "os.exit(3)"}, 3, ""},
+		{"os.exit()", []string{"-e", "os.exit()"}, 0, ""},
+		{"os.exit(true)", []string{"-e", "os.exit(true)"}, 0, ""},
+		{"os.exit(false)", []string{"-e", "os.exit(false)"}, 1, ""},
+		{"os.exit in a script after -e", []string{"--local", "-e", "print(1)", "-e", "os.exit(7)"}, 7, ""},
+		{"os.exit bad argument", []string{"-e", "os.exit({})"}, 1, "bad argument #1 to exit"},
 		{"unknown flag", []string{"--frobnicate"}, 2, "unknown option --frobnicate"},
 		{"unknown short flag", []string{"-x"}, 2, "unknown option -x"},
 		{"missing -e value", []string{"-e"}, 2, "needs a value"},
@@ -139,6 +151,27 @@ func TestCLIExitStatus(t *testing.T) {
 				t.Errorf("usage error without the usage line: %q", res.stderr)
 			}
 		})
+	}
+}
+
+// TestCLIScriptSyntaxError: a script that does not compile exits 1 with one
+// message naming the file and the line (the shebang line still counted).
+func TestCLIScriptSyntaxError(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "bad.lua")
+	cliWriteFile(t, script, "#!/usr/bin/env s3lua\nprint(1)\nx = = 2\n")
+	res := cliRun(t, cliCleanEnv(t), "", script)
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", res.code, res.stderr)
+	}
+	if res.stdout != "" {
+		t.Errorf("the script ran: stdout %q", res.stdout)
+	}
+	if !strings.HasPrefix(res.stderr, "s3lua: ") || !strings.Contains(res.stderr, "bad.lua") ||
+		!strings.Contains(res.stderr, "line:3") || !strings.Contains(res.stderr, "syntax error") {
+		t.Errorf("stderr %q: want s3lua: FILE line:3 ... syntax error", res.stderr)
+	}
+	if strings.Count(strings.TrimRight(res.stderr, "\n"), "\n") != 0 {
+		t.Errorf("stderr is not one line: %q", res.stderr)
 	}
 }
 
@@ -328,9 +361,10 @@ func TestCLIInterrupt(t *testing.T) {
 			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 				t.Fatal(err)
 			}
+			// Uncaught, the cancellation is a raised error: status 1.
 			code := cliWaitExit(t, cmd)
-			if code != 130 {
-				t.Errorf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+			if code != 1 {
+				t.Errorf("exit %d, want 1; stderr:\n%s", code, stderr.String())
 			}
 			if !strings.Contains(stderr.String(), "canceled") {
 				t.Errorf("stderr does not say the operation was canceled:\n%s", stderr.String())
@@ -453,5 +487,58 @@ func cliCheckLines(t testing.TB, out string, want []string) {
 	}
 	if i < len(want) {
 		t.Errorf("output lacks line %q (in order); got:\n%s", want[i], out)
+	}
+}
+
+// readmeEmbedding is the README's "Embedding in Go" snippet, verbatim between
+// the markers; TestREADMEEmbeddingSnippet keeps the two the same, and the
+// compiler checks that the snippet builds.
+func readmeEmbedding(ctx context.Context, ak, sk string) error {
+	// README begin
+	client, err := engine.New(engine.Config{Host: "127.0.0.1:9000", Scheme: "http",
+		Credentials: engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk}})
+	if err != nil {
+		return err
+	}
+	L := lua.NewState()
+	defer L.Close()
+	L.SetContext(ctx) // cancels any running transfer
+	if _, err := luabind.Open(L, luabind.Options{Client: client, Sandbox: true, Buckets: []string{"reports"}}); err != nil {
+		return err
+	}
+	return L.DoString(`for item in s3.list("reports/2024/") do print(item.key, item.size) end`)
+	// README end
+}
+
+func TestREADMEEmbeddingSnippet(t *testing.T) {
+	_ = readmeEmbedding // compiled, not run: it names a fixed endpoint
+	readme, err := os.ReadFile(cliRepoPath("README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## Embedding in Go")
+	if !ok {
+		t.Fatal(`README.md has no "## Embedding in Go" section`)
+	}
+	_, rest, ok = strings.Cut(rest, "```go\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no go code block in the README's embedding section")
+	}
+	src, err := os.ReadFile(cliRepoPath("tests/cli_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(src), "\t// README begin\n")
+	body, _, _ = strings.Cut(body, "\t// README end\n")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	if got, want := strings.TrimRight(block, "\n"), strings.Join(lines, "\n"); got != want {
+		t.Errorf("README snippet differs from readmeEmbedding in tests/cli_test.go:\nREADME:\n%s\ntest:\n%s", got, want)
+	}
+	if n := strings.Count(strings.TrimRight(block, "\n"), "\n") + 1; n > 14 {
+		t.Errorf("README embedding snippet has %d lines; the issue asks for about ten", n)
 	}
 }

@@ -40,9 +40,15 @@ type printer struct {
 // the REPL prints.
 const replMaxString = 4096
 
+// replMaxKeys caps the keyed entries of a table the REPL prints; long
+// arrays are cut at pretty's max_items (50), but a module such as s3 shows
+// every member.
+const replMaxKeys = 500
+
 func newPrinter(L *lua.LState) *printer {
 	p := &printer{L: L, opts: L.NewTable()}
 	p.opts.RawSetString("max_string", lua.LNumber(replMaxString))
+	p.opts.RawSetString("max_keys", lua.LNumber(replMaxKeys))
 	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w >= 40 {
 		p.opts.RawSetString("width", lua.LNumber(w-1))
 	}
@@ -123,7 +129,8 @@ func s3ErrorLine(t *lua.LTable) string {
 // writeError prints an error: its one-line form, then (for S3 error
 // tables) one line per field, then the traceback if there is one.
 func (p *printer) writeError(w io.Writer, prefix string, v lua.LValue, traceback string) {
-	fmt.Fprintf(w, "%s%s\n", prefix, p.errorLine(v))
+	// Compile errors from gopher-lua end with a line break: one line only.
+	fmt.Fprintf(w, "%s%s\n", prefix, strings.TrimRight(p.errorLine(v), "\r\n"))
 	if t, ok := v.(*lua.LTable); ok && isS3Error(t) {
 		for _, f := range s3ErrorFields {
 			if fv := t.RawGetString(f); fv != lua.LNil {

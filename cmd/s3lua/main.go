@@ -19,9 +19,10 @@
 // store instead, in memory or persisted under DIR.
 //
 // Exit status: 0 on success, 1 when the script raises an error (printed with
-// its fields and a Lua traceback on stderr), 2 on a usage error, 130 when
-// interrupted. The first Ctrl-C cancels the running S3 operation (the script
-// sees an error it may catch with pcall); a second Ctrl-C exits at once.
+// its fields and a Lua traceback on stderr), 2 on a usage error. The first
+// Ctrl-C cancels the running S3 operation (the script sees an error it may
+// catch with pcall; uncaught, it is a raised error: status 1); a second
+// Ctrl-C exits at once with status 130.
 //
 // See docs/cli.md for the full reference.
 package main

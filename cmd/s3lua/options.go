@@ -42,8 +42,9 @@ Other:
   --version          print the version and exit
   --help             print this help and exit
 
-Exit status: 0 success, 1 the script raised an error, 2 usage error, 130 interrupted (Ctrl-C).
-Ctrl-C once cancels the running S3 operation; twice exits at once.
+Exit status: 0 success, 1 the script raised an error, 2 usage error.
+Ctrl-C once cancels the running S3 operation (an error the script may catch;
+uncaught, status 1); a second Ctrl-C exits at once with status 130.
 `
 
 // options is the parsed command line.
@@ -118,7 +119,7 @@ func parseArgs(argv []string) (*options, error) {
 				case "--endpoint":
 					u, err := parseEndpoint(v)
 					if err != nil {
-						return nil, usagef("bad --endpoint %q: %v", v, err)
+						return nil, usagef("bad --endpoint %q: %v", redactURL(v), err)
 					}
 					o.endpoint = u
 				case "--region":
@@ -206,6 +207,9 @@ func parseArgs(argv []string) (*options, error) {
 // parseEndpoint accepts scheme://host[:port] with scheme http or https and
 // nothing else: no path, query, fragment or user information.
 func parseEndpoint(s string) (*url.URL, error) {
+	if !strings.Contains(s, "://") {
+		return nil, errors.New("want scheme://host[:port], e.g. http://127.0.0.1:9000")
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, errors.New("not a URL")
@@ -230,6 +234,18 @@ func parseEndpoint(s string) (*url.URL, error) {
 	}
 	u.Path = ""
 	return u, nil
+}
+
+// redactURL hides the password of a URL with user information, so that a
+// usage error never echoes a secret.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		return "xxxxx" + s[i:]
+	}
+	return s
 }
 
 // isLocalHost reports whether host (no port) is an IP literal or localhost:

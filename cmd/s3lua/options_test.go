@@ -67,6 +67,7 @@ func TestParseArgsUsageErrors(t *testing.T) {
 		{[]string{"--quiet=1"}, "takes no value"},
 		{[]string{"--local", "--endpoint", "http://h"}, "cannot be used together"},
 		{[]string{"--endpoint", "s3.amazonaws.com"}, "bad --endpoint"},
+		{[]string{"--endpoint", "127.0.0.1:9000"}, "want scheme://host[:port]"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.argv, " "), func(t *testing.T) {
@@ -82,6 +83,19 @@ func TestParseArgsUsageErrors(t *testing.T) {
 	}
 }
 
+// TestParseArgsEndpointSecret: a password in a bad --endpoint is never echoed.
+func TestParseArgsEndpointSecret(t *testing.T) {
+	for _, v := range []string{"http://AKID:s3cr3tPW@h", "http://AKID:s3cr3tPW@h/p", "AKID:s3cr3tPW@h:9000"} {
+		_, err := parseArgs([]string{"--endpoint", v})
+		if err == nil {
+			t.Fatalf("--endpoint %q accepted", v)
+		}
+		if strings.Contains(err.Error(), "s3cr3tPW") {
+			t.Errorf("--endpoint %q: error shows the password: %v", v, err)
+		}
+	}
+}
+
 func TestParseEndpoint(t *testing.T) {
 	tests := []struct {
 		in, host, scheme string
@@ -93,6 +107,7 @@ func TestParseEndpoint(t *testing.T) {
 		{in: "HTTPS://Example.com:443", host: "Example.com:443", scheme: "https"},
 		{in: "ftp://x", bad: true},
 		{in: "s3.amazonaws.com", bad: true},
+		{in: "127.0.0.1:9000", bad: true},
 		{in: "http://", bad: true},
 		{in: "http://h/path", bad: true},
 		{in: "http://h?x=1", bad: true},

@@ -58,18 +58,17 @@ func run(argv []string) int {
 	}
 	in := newInterrupter()
 	in.wrapProtectedCalls(L)
+	replaceOSExit(L, sess)
 	setArgTable(L, argv, o)
 	p := newPrinter(L)
 
-	// fail reports a raised error; 130 if it follows a Ctrl-C.
+	// fail reports a raised error: status 1, also when the error is the
+	// cancellation of a first Ctrl-C (the script raised it, as lua(1)
+	// exits 1 after "interrupted!"); a second Ctrl-C exits 130 at once.
 	fail := func(err error) int {
-		interrupted := in.wasInterrupted()
 		L.RemoveContext() // the printer must run even after a cancellation
 		v, tb := errorValue(err)
 		p.writeError(stderr, "s3lua: ", v, tb)
-		if interrupted {
-			return exitInterrupted
-		}
 		return 1
 	}
 
@@ -110,6 +109,34 @@ func run(argv []string) int {
 		return runREPL(L, sess, in, p, o)
 	}
 	return 0
+}
+
+// replaceOSExit installs an os.exit that accepts what Lua 5.2+ accepts
+// (nothing or true: 0; false: 1; a number: that status) instead of
+// gopher-lua's, which takes numbers only and panics on anything else. It
+// closes the session (the embedded store) before leaving.
+func replaceOSExit(L *lua.LState, sess *s3Session) {
+	osTable, ok := L.GetGlobal("os").(*lua.LTable)
+	if !ok {
+		return
+	}
+	osTable.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
+		code := 0
+		switch v := L.Get(1).(type) {
+		case *lua.LNilType:
+		case lua.LBool:
+			if !v {
+				code = 1
+			}
+		case lua.LNumber:
+			code = int(v)
+		default:
+			L.ArgError(1, "number or boolean expected, got "+v.Type().String())
+		}
+		_ = sess.Close()
+		os.Exit(code)
+		return 0
+	}))
 }
 
 // callChunk calls fn with args as ... and discards its results.
