@@ -2,7 +2,7 @@
 --
 --   local pretty = require "pretty"
 --   pretty.format(v [, {max_items = 50, max_depth = 12, indent = "  ", width = 72,
---                       max_string = nil}]) -> string
+--                       max_string = nil, max_keys = nil}]) -> string
 --   pretty.print(...)           -- format each argument, tab-separated, one line break
 --   pretty.bytes(n)             -- "1.5 KiB", "12 B": human-readable byte counts
 --
@@ -10,7 +10,8 @@
 -- other keys sorted (numbers, then strings, then the rest by their tostring).
 -- A table that fits in `width` columns stays on one line; otherwise each entry
 -- goes on its own indented line. More than max_items entries in one table are
--- cut with "... (N more)". A table met again while it is still being printed
+-- cut with "... (N more)"; with max_keys set, the array part is cut at
+-- max_items and the other keys at max_keys, separately. A table met again while it is still being printed
 -- is shown as <cycle>; deeper than max_depth as {...}. Strings are quoted with
 -- Lua escapes, so the output can be pasted back into the REPL; with max_string
 -- set, a longer string shows its first max_string bytes and "... (N more bytes)".
@@ -90,10 +91,13 @@ local function format(v, opts, depth, active)
     parts[#parts + 1] = format(rawget(v, i), opts, depth + 1, active)
     shown = shown + 1
   end
+  -- With max_keys, the keyed entries have their own cap; without, they
+  -- share max_items with the array part.
+  local keycap, keyshown = opts.max_keys or opts.max_items, opts.max_keys and 0 or shown
   for _, k in ipairs(keys) do
-    if shown >= opts.max_items then break end
+    if keyshown >= keycap then break end
     parts[#parts + 1] = keystr(k) .. " = " .. format(rawget(v, k), opts, depth + 1, active)
-    shown = shown + 1
+    shown, keyshown = shown + 1, keyshown + 1
   end
   if total > shown then parts[#parts + 1] = "... (" .. (total - shown) .. " more)" end
   active[v] = nil

@@ -3,7 +3,7 @@
 //
 // Preload makes them available to require on a *lua.LState:
 //
-//	pretty  (Lua)  pretty.format(v [, {max_items=, max_depth=, indent=, width=, max_string=}]) -> string,
+//	pretty  (Lua)  pretty.format(v [, {max_items=, max_depth=, indent=, width=, max_string=, max_keys=}]) -> string,
 //	               pretty.print(...), pretty.bytes(n), pretty.quote(s).
 //	               The printer the REPL uses: nested table literals, sorted keys,
 //	               long tables cut with "... (N more)", cycles shown as <cycle>.

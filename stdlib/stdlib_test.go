@@ -70,6 +70,11 @@ func TestPrettyGolden(t *testing.T) {
 func TestPrettyOptionsAndBytes(t *testing.T) {
 	tests := []struct{ name, chunk, want string }{
 		{"max_items", `return pretty.format({1, 2, 3, 4, 5}, { max_items = 2 })`, `{ 1, 2, ... (3 more) }`},
+		{"max_items_shared", `return pretty.format({1, 2, a = 1, b = 2}, { max_items = 3 })`, `{ 1, 2, a = 1, ... (1 more) }`},
+		{"max_keys", `return pretty.format({1, 2, 3, a = 1, b = 2, c = 3}, { max_items = 2, max_keys = 2 })`,
+			`{ 1, 2, a = 1, b = 2, ... (2 more) }`},
+		{"max_keys_all", `return pretty.format({1, 2, 3, a = 1, b = 2}, { max_items = 1, max_keys = 10 })`,
+			`{ 1, a = 1, b = 2, ... (2 more) }`},
 		{"max_depth", `return pretty.format({ a = { b = {} } }, { max_depth = 1 })`, `{ a = {...} }`},
 		{"scalar_string", `return pretty.format("x\ny")`, `"x\ny"`},
 		{"max_string", `return pretty.format({ string.rep("a", 10) }, { max_string = 4 })`, `{ "aaaa" ... (6 more bytes) }`},

@@ -249,3 +249,76 @@ func TestCLIProgressBarOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestREPLPrintingAndCompletion: long arrays are cut with a count, a module
+// table shows all its members, a bare name completes from the globals, an
+// unfinished table constructor continues, and Ctrl-C cancels a running S3
+// upload (nothing is stored) with the REPL going on.
+func TestREPLPrintingAndCompletion(t *testing.T) {
+	s := startREPL(t, cliCleanEnv(t), "--local")
+
+	s.send("long = {} for i = 1, 300 do long[i] = i end\r")
+	s.expect("s3lua> ")
+	s.send("long\r")
+	s.expect("1, 2, 3, 4, 5")
+	s.expect("... (250 more)")
+	s.expect("s3lua> ")
+
+	s.send("=s3\r")
+	s.expect("abort_multipart_upload = function")
+	s.expect("valid_bucket_name = function")
+	s.expect("with = function")
+	s.expect("s3lua> ")
+
+	s.send("{ z = 1, a = { y = true, b = 'x' }, 10, 20 }\r")
+	s.expect(`{ 10, 20, a = { b = "x", y = true }, z = 1 }`)
+
+	s.send("cfg = { name = 'a',\r")
+	s.expect(">> ")
+	s.send("size = 2 }\r")
+	s.expect("s3lua> ")
+	s.send("cfg.size\r")
+	s.expect("2")
+
+	s.send("pri\t")
+	s.expect("print")
+	s.send("('completed')\r")
+	s.expect("completed")
+	s.send("s3.valid_b\t")
+	s.expect("s3.valid_bucket_name")
+	s.send("('ab')\r")
+	s.expect("false")
+
+	s.send("s3.create_bucket('repl-cancel')\r")
+	s.expect("s3lua> ")
+	s.send(`print('uploading') s3.put('repl-cancel/endless', function(w) local c = string.rep('x', 65536) while true do w:write(c) local t = os.clock() while os.clock() - t < 0.01 do end end end, 256 * 1024 * 1024, 'application/octet-stream')` + "\r")
+	s.expect("uploading")
+	time.Sleep(300 * time.Millisecond) // let the upload start; correctness does not depend on it
+	s.send("\x03")
+	s.expect("canceled")
+	s.expect("s3lua> ")
+	s.send("#s3.ls('repl-cancel/')\r")
+	s.expect("0")
+	s.expect("s3lua> ")
+
+	if code := s.exit(); code != 0 {
+		t.Errorf("Ctrl-D: exit %d, want 0", code)
+	}
+}
+
+// TestREPLPipedStdin: -i with stdin a pipe reads entries without line
+// editing, prints values and errors, and ends at the end of input with 0.
+func TestREPLPipedStdin(t *testing.T) {
+	res := cliRun(t, cliCleanEnv(t), "1 + 1\nerror({code = 'Oops'})\nx = {\n7 }\nx[1]\n", "-i")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	for _, w := range []string{"2", "7"} {
+		if !strings.Contains(res.stdout, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, res.stdout)
+		}
+	}
+	if !strings.Contains(res.stderr, "code:") || !strings.Contains(res.stderr, "Oops") {
+		t.Errorf("stderr lacks the error's fields:\n%s", res.stderr)
+	}
+}
