@@ -22,6 +22,7 @@ type Lister struct {
 	token      string
 	startAfter string
 	pending    []Item // common prefixes of the page whose objects were just returned
+	lastPrefix string // the last common prefix returned, never returned twice
 	done       bool
 	err        error
 }
@@ -103,13 +104,23 @@ func (l *Lister) fetch() (objects, prefixes []Item, err error) {
 	if objects, prefixes, err = page.items(r); err != nil {
 		return nil, nil, err
 	}
+	// A page that ended on a common prefix is continued after it, and some
+	// servers (the embedded store) then send that prefix again, rolled up
+	// from its remaining keys: skip it.
+	sent := prefixes
+	if len(prefixes) > 0 && l.lastPrefix != "" && prefixes[0].Prefix == l.lastPrefix {
+		prefixes = prefixes[1:]
+	}
+	if len(prefixes) > 0 {
+		l.lastPrefix = prefixes[len(prefixes)-1].Prefix
+	}
 	if !page.IsTruncated {
 		l.done = true
 		return objects, prefixes, nil
 	}
 	// A server that truncates without a token (some S3 clones) is continued
 	// after the last key or prefix it sent.
-	next, last := page.NextContinuationToken, lastName(objects, prefixes)
+	next, last := page.NextContinuationToken, lastName(objects, sent)
 	switch {
 	case next == "" && (last == "" || last == l.startAfter):
 		return nil, nil, &RequestError{Method: r.method, Bucket: l.bucket, Key: l.prefix,
