@@ -67,8 +67,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("engine.New: MaxTries %d: want at least 1 (1 means no retry)", cfg.MaxTries)
 	case cfg.ChunkLen < chunkLenMin:
 		return cfg, fmt.Errorf("engine.New: ChunkLen %d: want at least %d", cfg.ChunkLen, chunkLenMin)
-	case cfg.PartSize < 0:
-		return cfg, fmt.Errorf("engine.New: PartSize %d: want 0 (computed) or at least 5 MiB", cfg.PartSize)
+	case cfg.PartSize != 0 && (cfg.PartSize < MultipartSizeMinimum || cfg.PartSize > maxPartSize):
+		return cfg, fmt.Errorf("engine.New: PartSize %d: want 0 (computed) or 5 MiB..5 GiB", cfg.PartSize)
 	case cfg.Workers < 1:
 		return cfg, fmt.Errorf("engine.New: Workers %d: want at least 1", cfg.Workers)
 	}

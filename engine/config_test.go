@@ -30,6 +30,10 @@ func TestConfigValidation(t *testing.T) {
 		{"url as host", Config{Host: "http://example.com"}, "not a URL"},
 		{"empty port", Config{Host: "example.com:"}, "empty port"},
 		{"negative workers", Config{Workers: -2}, "Workers -2"},
+		{"negative part size", Config{PartSize: -1}, "PartSize -1"},
+		{"part size below 5 MiB", Config{PartSize: 1 << 20}, "PartSize 1048576: want 0 (computed) or 5 MiB..5 GiB"},
+		{"part size above 5 GiB", Config{PartSize: 6 << 30}, "PartSize 6442450944"},
+		{"part size 5 MiB", Config{PartSize: 5 << 20}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
