@@ -718,6 +718,33 @@ func TestEngineErrors(t *testing.T) {
 					t.Errorf("head: %+v", re)
 				}
 			})
+			compat.Run(t, srv.Name, "Put refused before 100 Continue (shared pool)", func(t *testing.T) {
+				// coreClient uses the engine's shared transport: its
+				// ExpectContinueTimeout is what keeps the body back.
+				called := false
+				writer := func(w io.Writer) error {
+					called = true
+					_, err := w.Write(make([]byte, 1000))
+					return err
+				}
+				_, err := c.Put(ctx, testenv.UniqueBucket(t, "core-nobucket")+"/k", writer, 1000, "", nil, engine.PutOptions{})
+				if re := asResponseError(t, err); re.Code != "NoSuchBucket" {
+					t.Errorf("Put to a missing bucket: %+v", re)
+				}
+				if !srv.Local {
+					bad := coreNewClient(t, srv, srv.SecretKey+"x")
+					_, err = bad.Put(ctx, bucket+"/denied", writer, 1000, "", nil, engine.PutOptions{})
+					if re := asResponseError(t, err); re.StatusCode != http.StatusForbidden {
+						t.Errorf("Put with a wrong secret: %+v", re)
+					}
+				}
+				if called {
+					if srv.Name == testenv.NameVersityGW {
+						compat.Unsupported(t, "versitygw answers 100 Continue before checking the request, so the writer runs (the PUT still fails)")
+					}
+					t.Error("the writer was called for a PUT the server refused")
+				}
+			})
 			compat.Run(t, srv.Name, "error AccessDenied (wrong secret)", func(t *testing.T) {
 				if srv.Local {
 					compat.Unsupported(t, "the embedded store (gofakes3) does not check signatures")

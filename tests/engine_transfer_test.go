@@ -744,6 +744,57 @@ func TestEngineMultipartResume(t *testing.T) {
 	}
 }
 
+// TestEngineMultipartResumeCorruptPart: a part whose stored bytes differ
+// from the file's slice (its ETag is not the slice's MD5) is not kept by
+// IncompleteMultipartPutFile and is uploaded again by ResumeMultipartPutFile.
+func TestEngineMultipartResumeCorruptPart(t *testing.T) {
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			c, bucket := xferClient(t, srv)
+			ctx := context.Background()
+			compat.Run(t, srv.Name, "ResumeMultipartPutFile re-uploads a corrupted part", func(t *testing.T) {
+				const partSize = 5 << 20
+				data := randomBytes(t, 2*partSize+4321)
+				file := writeTemp(t, "corrupt.bin", data)
+				bp := bucket + "/corrupt.bin"
+				opt := engine.MultipartFileOptions{PartSize: partSize}
+				id, err := c.InitiateMultipartUpload(ctx, bp, "", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bad := bytes.Clone(data[partSize : 2*partSize])
+				bad[12345] ^= 0xff // same length, one byte differs
+				for _, p := range []struct {
+					n    int
+					body []byte
+				}{{1, data[:partSize]}, {2, bad}, {3, data[2*partSize:]}} {
+					if _, err := c.UploadPart(ctx, bp, id, p.n, p.body); err != nil {
+						t.Fatalf("UploadPart %d: %v", p.n, err)
+					}
+				}
+				gotID, parts, err := c.IncompleteMultipartPutFile(ctx, bp, file, opt)
+				if err != nil || gotID != id {
+					t.Fatalf("IncompleteMultipartPutFile: %q, %v; want %q", gotID, err, id)
+				}
+				var kept []int
+				for _, p := range parts {
+					kept = append(kept, p.PartNumber)
+				}
+				if !slices.Equal(kept, []int{1, 3}) {
+					t.Errorf("parts kept %v, want [1 3] (part 2 is corrupted)", kept)
+				}
+				if resumed, err := c.ResumeMultipartPutFile(ctx, bp, file, opt); err != nil || resumed != id {
+					t.Fatalf("ResumeMultipartPutFile: %q, %v; want %q", resumed, err, id)
+				}
+				if got := getAll(t, c, bp); sha(got) != sha(data) {
+					t.Errorf("resumed content differs from the file (%d bytes): the corrupted part was kept", len(got))
+				}
+				assertNoUpload(t, c, bucket, "corrupt.bin")
+			})
+		})
+	}
+}
+
 // TestEngineMultipartBuildingBlocks: complete with parts out of order and
 // ETags without quotes; list parts over more than one page (1001 parts).
 func TestEngineMultipartBuildingBlocks(t *testing.T) {
