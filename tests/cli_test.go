@@ -191,6 +191,11 @@ func TestCLIErrorPrinting(t *testing.T) {
 			[]string{"s3lua: custom text", "stack traceback:"}},
 		{"plain table", `error({reason = "bad", count = 2})`,
 			[]string{`s3lua: { count = 2, reason = "bad" }`}},
+		{"assert with an S3 error table", `local ok, err = pcall(error, {status = 403, code = "AccessDenied", bucket = "bkt"}) assert(ok, err)`,
+			[]string{"s3lua: ", "403 AccessDenied", "status:", "code:", "bucket:", "bkt", "stack traceback:"}},
+		{"assert with a string", `assert(false, "assert text")`, []string{"s3lua: (command line):1: assert text", "stack traceback:"}},
+		{"assert with nothing", `assert(nil)`, []string{"s3lua: (command line):1: assertion failed!"}},
+		{"assert with a number", `assert(false, 42)`, []string{"s3lua: (command line):1: 42"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

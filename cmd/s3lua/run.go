@@ -59,6 +59,7 @@ func run(argv []string) int {
 	in := newInterrupter()
 	in.wrapProtectedCalls(L)
 	replaceOSExit(L, sess)
+	replaceAssert(L)
 	setArgTable(L, argv, o)
 	p := newPrinter(L)
 
@@ -135,6 +136,27 @@ func replaceOSExit(L *lua.LState, sess *s3Session) {
 		}
 		_ = sess.Close()
 		os.Exit(code)
+		return 0
+	}))
+}
+
+// replaceAssert makes assert(v, message) raise a message that is not a
+// string (an S3 error table from "local ok, err = pcall(...); assert(ok,
+// err)") as it is, as Lua 5.2+ does, so that it prints with its fields;
+// gopher-lua's assert accepts only strings. String messages behave as before.
+func replaceAssert(L *lua.LState) {
+	L.SetGlobal("assert", L.NewFunction(func(L *lua.LState) int {
+		if L.ToBool(1) {
+			return L.GetTop()
+		}
+		switch msg := L.Get(2); msg.Type() {
+		case lua.LTNil:
+			L.RaiseError("assertion failed!")
+		case lua.LTString, lua.LTNumber:
+			L.RaiseError("%s", L.ToString(2))
+		default:
+			L.Error(msg, 0)
+		}
 		return 0
 	}))
 }
