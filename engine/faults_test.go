@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -394,5 +395,63 @@ func TestPartSizeCheckedBeforeIO(t *testing.T) {
 	}
 	if n := calls.Load(); n != 0 {
 		t.Errorf("%d requests sent for refused part sizes", n)
+	}
+}
+
+// TestListWithoutContinuationToken: a server that truncates a listing
+// without a NextContinuationToken (some S3 clones) is continued after the
+// last name it sent (start-after, carried exactly even with & < % in it);
+// a truncated page that gives no way on, or the same token twice, is an
+// error rather than a loop.
+func TestListWithoutContinuationToken(t *testing.T) {
+	page := func(w http.ResponseWriter, truncated bool, token string, keys ...string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "<ListBucketResult><IsTruncated>%v</IsTruncated>", truncated)
+		if token != "" {
+			fmt.Fprintf(&b, "<NextContinuationToken>%s</NextContinuationToken>", token)
+		}
+		for _, k := range keys {
+			b.WriteString("<Contents><Key>")
+			xml.EscapeText(&b, []byte(k))
+			b.WriteString("</Key><Size>1</Size></Contents>")
+		}
+		b.WriteString("</ListBucketResult>")
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, b.String())
+	}
+	var startAfters []string
+	c, _ := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		switch sa := q.Get("start-after"); {
+		case r.URL.Path != "/b" && r.URL.Path != "/b/":
+			s3Error(w, http.StatusNotFound, "NoSuchBucket")
+		case q.Get("prefix") == "loop":
+			page(w, true, "same", "loop1")
+		case q.Get("prefix") == "stuck":
+			page(w, true, "")
+		case sa == "" && q.Get("continuation-token") == "":
+			page(w, true, "", "a", "b%&<'\"")
+		default:
+			startAfters = append(startAfters, sa)
+			page(w, false, "", "c")
+		}
+	})
+	c, err := c.WithConfig(Config{Host: c.cfg.Host, Scheme: "http", PathStyle: true, MaxTries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	keys, err := c.Ls(ctx, "b/")
+	if err != nil || !slices.Equal(keys, []string{"a", "b%&<'\"", "c"}) {
+		t.Fatalf("Ls: %q, %v", keys, err)
+	}
+	if !slices.Equal(startAfters, []string{"b%&<'\""}) {
+		t.Errorf("start-after sent: %q", startAfters)
+	}
+	if _, err := c.Ls(ctx, "b/stuck"); err == nil || !strings.Contains(err.Error(), "no way to continue") {
+		t.Errorf("truncated empty page: %v", err)
+	}
+	if _, err := c.Ls(ctx, "b/loop"); err == nil || !strings.Contains(err.Error(), "same continuation token twice") {
+		t.Errorf("repeated token: %v", err)
 	}
 }
