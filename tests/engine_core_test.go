@@ -7,6 +7,7 @@ package tests
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -594,6 +595,20 @@ func TestEngineObjects(t *testing.T) {
 				}
 				if hh.Get("X-Amz-Meta-Shape") != "round" || hh.Get("X-Amz-Meta-Colour") != "" || hh.Get("Content-Type") != "text/x-replaced" {
 					t.Errorf("after REPLACE: %v", hh)
+				}
+			})
+			compat.Run(t, srv.Name, "GetBytes of a gzip-encoded object returns the stored bytes", func(t *testing.T) {
+				var gz bytes.Buffer
+				zw := gzip.NewWriter(&gz)
+				zw.Write(bytes.Repeat([]byte("compressible "), 100))
+				zw.Close()
+				stored := gz.Bytes()
+				if _, err := c.PutBytes(ctx, bucket+"/page.gz", stored, "text/plain", http.Header{"Content-Encoding": {"gzip"}}); err != nil {
+					t.Fatal(err)
+				}
+				got, err := c.GetBytes(ctx, bucket+"/page.gz", nil, nil)
+				if err != nil || !bytes.Equal(got, stored) {
+					t.Errorf("GetBytes: %d bytes, %v; want the %d stored (compressed) bytes", len(got), err, len(stored))
 				}
 			})
 			compat.Run(t, srv.Name, "Delete", func(t *testing.T) {
