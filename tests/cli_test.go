@@ -215,6 +215,35 @@ func TestCLIErrorPrinting(t *testing.T) {
 	}
 }
 
+// TestCLISecretsNeverPrinted: with credentials in the environment, neither
+// the module table, nor a failed request, nor a bad endpoint with user
+// information shows the secret key or the password.
+func TestCLISecretsNeverPrinted(t *testing.T) {
+	const secret, password = "wJalrXUtnFEMIK7MDENGbPxRfiCYSECRETKEY", "pAsSw0rdInURL"
+	env := append(cliCleanEnv(t), "AWS_ACCESS_KEY_ID=AKIAEXAMPLEKEYID", "AWS_SECRET_ACCESS_KEY="+secret,
+		"AWS_SESSION_TOKEN=tokenSECRETtoken")
+	runs := []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"print s3", env, []string{"-l", "pretty", "-e", "print(s3) pretty.print(s3) pretty.print(s3.host(), s3.scheme(), s3.region(), s3.credentials_from_environment())"}},
+		{"failed request", env, []string{"--endpoint", "http://127.0.0.1:9", "--max-tries", "1", "-e", "s3.list_buckets()"}},
+		{"bad endpoint flag", env, []string{"--endpoint", "http://AKIAEXAMPLEKEYID:" + password + "@127.0.0.1:9000", "-e", "print(1)"}},
+		{"bad endpoint env", append(env, "AWS_ENDPOINT_URL_S3=http://AKIAEXAMPLEKEYID:"+password+"@127.0.0.1:9000"), []string{"-e", "print(1)"}},
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			res := cliRun(t, r.env, "", r.args...)
+			for _, s := range []string{secret, password, "tokenSECRETtoken"} {
+				if strings.Contains(res.stdout+res.stderr, s) {
+					t.Errorf("output shows a secret:\nstdout:\n%s\nstderr:\n%s", res.stdout, res.stderr)
+				}
+			}
+		})
+	}
+}
+
 func TestCLIS3ErrorFromServer(t *testing.T) {
 	// A real S3 error, uncaught: its fields and a traceback, never an address.
 	res := cliRun(t, cliCleanEnv(t), "", "--local", "-e", `s3.get_bytes("no-such-bucket-here/some/key")`)

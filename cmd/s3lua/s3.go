@@ -54,8 +54,8 @@ func newS3Session(o *options) (*s3Session, error) {
 		ep := o.endpoint
 		if ep == nil && set.Endpoint != "" {
 			if ep, err = parseEndpoint(set.Endpoint); err != nil {
-				return nil, fmt.Errorf("endpoint %q from the environment or %s: %w",
-					set.Endpoint, "the config file", err)
+				return nil, fmt.Errorf("endpoint %q from the environment or the config file: %w",
+					redactURL(set.Endpoint), err)
 			}
 		}
 		if ep != nil {
