@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -276,12 +277,17 @@ func s3List(c *call) int {
 	o := c.options(2, map[string]string{"delimiter": optString, "max_each": optInteger})
 	c.checkOptionRange(2, o, "max_each", 1, 1000)
 	opt := engine.ListOptions{MaxEach: int(optionInt(o, "max_each", 1000)), Delimiter: optionString(o, "delimiter", "")}
-	lister := c.client().NewLister(c.ctx(), bp, opt)
+	// The iterator may be called long after s3.list returned (in the REPL,
+	// on a later line, under a new context): its requests use the state's
+	// context of the moment.
+	live := &liveContext{L: c.L}
+	lister := c.client().NewLister(live, bp, opt)
 	var (
 		page []engine.Item
 		done bool
 	)
 	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
+		live.L = L
 		for len(page) == 0 {
 			if done {
 				L.Push(lua.LNil)
@@ -420,3 +426,19 @@ func hasGrantHeader(h http.Header) bool {
 	}
 	return false
 }
+
+// liveContext is the context of the Lua state at each use rather than at
+// creation: L.Context() when it is set, else context.Background().
+type liveContext struct{ L *lua.LState }
+
+func (c *liveContext) current() context.Context {
+	if ctx := c.L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+func (c *liveContext) Deadline() (time.Time, bool) { return c.current().Deadline() }
+func (c *liveContext) Done() <-chan struct{}       { return c.current().Done() }
+func (c *liveContext) Err() error                  { return c.current().Err() }
+func (c *liveContext) Value(key any) any           { return c.current().Value(key) }

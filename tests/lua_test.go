@@ -487,3 +487,36 @@ func TestLuaCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestLuaListIteratorContext: the s3.list iterator uses the state's
+// context of the moment it is called, as the REPL sets a new one for each
+// line: an iterator made under a finished context still works under the
+// next one, and stops with Canceled when the current one is cancelled.
+func TestLuaListIteratorContext(t *testing.T) {
+	srv := testenv.Local(t)
+	client := luaClient(t, srv)
+	bucket := luaBucket(t, client, "lua-iterctx")
+	L := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	L.SetContext(ctx1)
+	if err := L.DoString(`
+		for i = 1, 3 do s3.put_bytes(BUCKET .. "/k" .. i, "x", "text/plain") end
+		IT = s3.list(BUCKET .. "/", {max_each = 1})`); err != nil {
+		t.Fatal(err)
+	}
+	cancel1()
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	L.SetContext(ctx2)
+	if err := L.DoString(`assert(IT().key == "k1", "first item")`); err != nil {
+		t.Fatalf("iterator under a new context: %v", err)
+	}
+	cancel2() // the script below runs under a cancelled context: it stops
+	err := L.DoString(`local ok, e = pcall(IT); assert(not ok); CODE = type(e) == "table" and e.code or tostring(e)`)
+	if err == nil {
+		if code := L.GetGlobal("CODE").String(); code != "Canceled" {
+			t.Errorf("iterator under a cancelled context: code %s, want Canceled", code)
+		}
+	} else if !strings.Contains(err.Error(), "cancel") {
+		t.Errorf("iterator under a cancelled context: %v", err)
+	}
+}
