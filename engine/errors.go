@@ -67,10 +67,10 @@ func (e *ResponseError) Error() string {
 // could not be produced. Err is the cause; errors.Is(err, context.Canceled)
 // and similar work through Unwrap.
 type RequestError struct {
-	Method string
-	Bucket string
-	Key    string
-	Err    error
+	Method string // request method
+	Bucket string // bucket of the request, "" for ListBuckets
+	Key    string // object key (plain text), "" for bucket-level requests
+	Err    error  // the cause: a net error, context.Canceled, a credentials error, ...
 }
 
 // Error is "s3: METHOD bucket/key: cause".
@@ -82,12 +82,18 @@ func (e *RequestError) Error() string {
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // KeyError is one key that DeleteMultiple could not delete.
-type KeyError struct{ Key, Code, Message string }
+type KeyError struct {
+	Key     string // the key, plain text
+	Code    string // S3's error code, e.g. "AccessDenied"
+	Message string // S3's message
+}
 
 // DeleteError reports the keys DeleteMultiple could not delete, with S3's
 // code and message for each. The keys that were deleted are still returned
 // beside it.
-type DeleteError struct{ Errors []KeyError }
+type DeleteError struct {
+	Errors []KeyError // in the server's order
+}
 
 // Error counts the failed keys and shows the first.
 func (e *DeleteError) Error() string {

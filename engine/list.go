@@ -11,16 +11,19 @@ import (
 )
 
 // Owner is the owner of an object or bucket.
-type Owner struct{ ID, DisplayName string }
+type Owner struct {
+	ID          string // canonical user id
+	DisplayName string // may be empty
+}
 
 // Object is one object of a listing.
 type Object struct {
-	Key          string // plain text
-	LastModified time.Time
-	ETag         string // as S3 sends it, with quotes
-	Size         int64
-	StorageClass string
-	Owner        *Owner // nil when the server did not send one
+	Key          string    // plain text
+	LastModified time.Time // zero when the server sent none
+	ETag         string    // as S3 sends it, with quotes
+	Size         int64     // bytes
+	StorageClass string    // e.g. "STANDARD"
+	Owner        *Owner    // nil when the server did not send one
 }
 
 // Item is one listing entry: an object, or a common prefix when IsPrefix
@@ -169,9 +172,9 @@ func (c *Client) Ls(ctx context.Context, bp string) ([]string, error) {
 // the HEAD response headers and the ACL (nil when the server has no object
 // ACLs).
 type ObjectDetails struct {
-	Object Object
-	Header http.Header
-	ACL    *ACL
+	Object Object      // the listing entry
+	Header http.Header // the HEAD response headers
+	ACL    *ACL        // nil when the server has no object ACLs
 }
 
 // LlStar lists bp like Ls and, for each object, fetches its HEAD headers

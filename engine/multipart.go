@@ -16,30 +16,34 @@ import (
 // Part is an uploaded part as CompleteMultipartUpload needs it. ETag is as
 // the server sent it (with its double quotes); both forms are accepted back.
 type Part struct {
-	PartNumber int
-	ETag       string
+	PartNumber int    // 1..10000
+	ETag       string // e.g. `"9b2cf535f27731c974343645a3985328"`
 }
 
 // Upload is an in-progress multipart upload, as ListMultipartUploads
 // reports it.
 type Upload struct {
-	Key, UploadID string
-	Initiated     time.Time
+	Key       string    // the object's key, plain text
+	UploadID  string    // the id the building blocks take
+	Initiated time.Time // when InitiateMultipartUpload ran (zero if not sent)
 }
 
 // PartInfo is an uploaded part as ListMultipartUploadParts reports it. ETag
 // is as the server sent it, with quotes.
 type PartInfo struct {
-	PartNumber   int
-	ETag         string
-	Size         int64
-	LastModified time.Time
+	PartNumber   int       // 1..10000
+	ETag         string    // with quotes; the MD5 of the part for plain uploads
+	Size         int64     // bytes
+	LastModified time.Time // when the part was uploaded
 }
 
 // CompleteResult is the answer to CompleteMultipartUpload. ETag is the
 // object's ETag, with quotes ("<hex>-<parts>" on S3).
 type CompleteResult struct {
-	Location, Bucket, Key, ETag string
+	Location string // the object's URL, as the server reports it
+	Bucket   string // the bucket
+	Key      string // the key, plain text
+	ETag     string // the object's ETag, with quotes
 }
 
 // InitiateMultipartUpload starts a multipart upload of bp ("bucket/key")
