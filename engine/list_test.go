@@ -122,3 +122,31 @@ func TestLsProcContract(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkLsProc measures a listing of 5,000 keys in pages of 1,000
+// (ListObjectsV2, encoding-type=url, XML decoding) from the embedded store.
+func BenchmarkLsProc(b *testing.B) {
+	const n = 5000
+	c := localClient(b)
+	ctx := context.Background()
+	if err := c.CreateBucket(ctx, "bench", ""); err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if _, err := c.PutBytes(ctx, fmt.Sprintf("bench/dir/key-%05d & more", i), nil, "", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		count := 0
+		err := c.LsProc(ctx, "bench/dir/", ListOptions{}, func(items []Item) (bool, error) {
+			count += len(items)
+			return false, nil
+		})
+		if err != nil || count != n {
+			b.Fatalf("%d keys, %v", count, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/key")
+}
