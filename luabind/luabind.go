@@ -67,10 +67,17 @@ type module struct {
 	mime    *lua.LFunction // path_to_mime_proc set by the script; nil = the client's
 	root    string         // resolved Options.Root, "" when unset
 	buckets map[string]bool
+
+	// callbacks counts, per thread, the callbacks of this module running
+	// on it: coroutine.yield there would cross the module's Go frame.
+	callbacks map[*lua.LState]int
 }
 
 // Preload makes require "s3" work on L with opts. With opts.Sandbox it also
-// applies the sandbox to L at once (see Options.Sandbox).
+// applies the sandbox to L at once (see Options.Sandbox). Loading the module
+// wraps coroutine.yield so that a yield inside one of the module's callbacks
+// is Lua's "attempt to yield across metamethod/C-call boundary" error
+// rather than a corrupted coroutine; other yields are unchanged.
 func Preload(L *lua.LState, opts Options) error {
 	m, err := newModule(opts)
 	if err != nil {
@@ -186,6 +193,7 @@ const (
 // functions are closures over m.
 func (m *module) loader(L *lua.LState) int {
 	registerTypes(L)
+	m.guardYield(L)
 	mod := L.CreateTable(0, len(functions)+len(constants))
 	for name, f := range functions {
 		mod.RawSetString(name, L.NewFunction(m.bind(name, f)))
@@ -224,3 +232,48 @@ func (c *call) ctx() context.Context {
 
 // client is the engine client with the current settings.
 func (c *call) client() *engine.Client { return c.m.client }
+
+// callback calls a script's callback (protected) on L, marking L as running
+// a callback for the yield guard.
+func (m *module) callback(L *lua.LState, p lua.P, args ...lua.LValue) error {
+	leave := m.enterCallback(L)
+	defer leave()
+	return L.CallByParam(p, args...)
+}
+
+func (m *module) enterCallback(L *lua.LState) (leave func()) {
+	if m.callbacks == nil {
+		m.callbacks = map[*lua.LState]int{}
+	}
+	m.callbacks[L]++
+	return func() {
+		if m.callbacks[L]--; m.callbacks[L] <= 0 {
+			delete(m.callbacks, L)
+		}
+	}
+}
+
+// yieldAcrossMessage is Lua 5.1's message for a yield that would cross a C
+// function.
+const yieldAcrossMessage = "attempt to yield across metamethod/C-call boundary"
+
+// guardYield wraps coroutine.yield (when it is still gopher-lua's) so that
+// a callback of this module that yields gets Lua's error, which the module
+// re-raises to the caller like any callback error; gopher-lua itself would
+// corrupt the coroutine's stack. Any other yield is unchanged.
+func (m *module) guardYield(L *lua.LState) {
+	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
+	if !ok {
+		return
+	}
+	orig, ok := co.RawGetString("yield").(*lua.LFunction)
+	if !ok || !orig.IsG {
+		return
+	}
+	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
+		if m.callbacks[L] > 0 {
+			raiseMessage(L, yieldAcrossMessage)
+		}
+		return orig.GFunction(L)
+	}))
+}

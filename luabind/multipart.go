@@ -44,7 +44,7 @@ func s3MultipartPut(c *call) int {
 	mimeType := c.optStr(4, defaultUploadMIMEType)
 	h := c.headers(5)
 	id, err := c.client().MultipartPut(c.ctx(), bp, int(numParts), func(n int) ([]byte, error) {
-		if err := L.CallByParam(lua.P{Fn: getPart, NRet: 1, Protect: true}, lua.LNumber(n)); err != nil {
+		if err := c.m.callback(L, lua.P{Fn: getPart, NRet: 1, Protect: true}, lua.LNumber(n)); err != nil {
 			return nil, fromPCall(err)
 		}
 		v := L.Get(-1)

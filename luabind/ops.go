@@ -204,7 +204,7 @@ func s3LsProc(c *call) int {
 		if len(items) == 0 {
 			return false, nil
 		}
-		if err := L.CallByParam(lua.P{Fn: proc, NRet: 2, Protect: true}, acc, itemsToTable(L, items)); err != nil {
+		if err := c.m.callback(L, lua.P{Fn: proc, NRet: 2, Protect: true}, acc, itemsToTable(L, items)); err != nil {
 			return false, fromPCall(err)
 		}
 		acc = L.Get(-2)

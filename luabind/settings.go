@@ -200,7 +200,9 @@ func s3With(c *call) int {
 	for i := 3; i <= base; i++ {
 		L.Push(L.Get(i))
 	}
+	leave := c.m.enterCallback(L)
 	err := L.PCall(base-2, lua.MultRet, nil)
+	leave()
 
 	// Restore. If fn left the client alone, put the old one back exactly;
 	// if it changed it (say, new credentials), keep those changes and

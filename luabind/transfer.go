@@ -54,11 +54,11 @@ func (c *call) checkRangeHeader(n int, h http.Header, rng *engine.Range) {
 
 // callReader calls a Lua reader(body, headers) with a stream over r and
 // returns its results; the body is closed (invalid) when it returns.
-func callReader(L *lua.LState, reader *lua.LFunction, owner string, r io.Reader, h http.Header) ([]lua.LValue, error) {
+func callReader(m *module, L *lua.LState, reader *lua.LFunction, owner string, r io.Reader, h http.Header) ([]lua.LValue, error) {
 	b, ud := newBody(L, r, owner)
 	defer func() { b.valid = false }()
 	top := L.GetTop()
-	if err := L.CallByParam(lua.P{Fn: reader, NRet: lua.MultRet, Protect: true}, ud, headersToTable(L, h)); err != nil {
+	if err := m.callback(L, lua.P{Fn: reader, NRet: lua.MultRet, Protect: true}, ud, headersToTable(L, h)); err != nil {
 		return nil, fromPCall(err)
 	}
 	results := make([]lua.LValue, 0, L.GetTop()-top)
@@ -81,7 +81,7 @@ func s3GetProc(c *call) int {
 	var results []lua.LValue
 	err := c.client().GetProc(c.ctx(), bp, h, rng, func(body io.Reader, rh http.Header) error {
 		var err error
-		results, err = callReader(c.L, reader, "get_proc", body, rh)
+		results, err = callReader(c.m, c.L, reader, "get_proc", body, rh)
 		return err
 	})
 	if err != nil {
@@ -157,7 +157,7 @@ func s3Put(c *call) int {
 	resp, err := c.client().Put(c.ctx(), bp, func(w io.Writer) error {
 		wr, ud := newWriter(L, w, length)
 		defer func() { wr.valid = false }()
-		if err := L.CallByParam(lua.P{Fn: writerFn, NRet: 0, Protect: true}, ud); err != nil {
+		if err := c.m.callback(L, lua.P{Fn: writerFn, NRet: 0, Protect: true}, ud); err != nil {
 			if wr.err != nil {
 				return wr.err
 			}
@@ -179,7 +179,7 @@ func s3Put(c *call) int {
 	// stream and the response headers, as the reference's reader would.
 	// A reader that raises aborts the put: the object it created is
 	// deleted, so the error leaves nothing behind.
-	results, err := callReader(L, reader, "put", strings.NewReader(""), resp)
+	results, err := callReader(c.m, L, reader, "put", strings.NewReader(""), resp)
 	if err != nil {
 		_, _ = c.client().Delete(c.ctx(), bp)
 		c.raise(err)
@@ -262,7 +262,7 @@ func (c *call) mimeType(file, explicit string) string {
 		return explicit
 	}
 	L := c.L
-	if err := L.CallByParam(lua.P{Fn: c.m.mime, NRet: 1, Protect: true}, lua.LString(file)); err != nil {
+	if err := c.m.callback(L, lua.P{Fn: c.m.mime, NRet: 1, Protect: true}, lua.LString(file)); err != nil {
 		c.raise(fromPCall(err))
 	}
 	v := L.Get(-1)
@@ -321,7 +321,7 @@ func (p *transferProgress) engine() engine.Progress {
 		}
 		if p.fn != nil {
 			L := p.c.L
-			if err := L.CallByParam(lua.P{Fn: p.fn, NRet: 0, Protect: true}, lua.LNumber(done), lua.LNumber(total)); err != nil {
+			if err := p.c.m.callback(L, lua.P{Fn: p.fn, NRet: 0, Protect: true}, lua.LNumber(done), lua.LNumber(total)); err != nil {
 				p.failure = fromPCall(err)
 				if !p.finish {
 					p.cancel()

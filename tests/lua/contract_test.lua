@@ -354,3 +354,38 @@ function test_no_secret_reachable()
   assert_eq(hits, {}, "secret found")
   assert_eq(s3.host(), old_host)
 end
+
+-- A callback cannot yield (the module's Go frame is in between): Lua's own
+-- error, raised in the callback, reaches the caller like any callback
+-- error; a coroutine made and resumed inside the callback is fine.
+function test_yield_in_callback_is_an_error()
+  s3.put_bytes(bp("k"), "data", "text/plain")
+  local want = "attempt to yield across metamethod/C-call boundary"
+  local bodies = {
+    function() return s3.ls_proc(bp(), function(acc) coroutine.yield(1) return acc end, 0) end,
+    function() return s3.get_proc(bp("k"), function() coroutine.yield(1) end) end,
+    function() return s3.put(bp("w"), function(w) coroutine.yield(1) w:write("a") end, 1, "text/plain") end,
+    function() return s3.multipart_put(bp("m"), 1, function() coroutine.yield(1) return "a" end) end,
+    function() return s3.with({}, function() coroutine.yield(1) end) end,
+  }
+  for i, body in ipairs(bodies) do
+    local co = coroutine.create(body)
+    local ok, err = coroutine.resume(co)
+    assert_false(ok, "case " .. i)
+    assert_true(type(err) == "string" and err:find(want, 1, true), "case " .. i .. ": " .. tostring(err))
+    -- and on the main thread too
+    local ok2, err2 = pcall(body)
+    assert_false(ok2, "main thread case " .. i)
+    assert_true(type(err2) == "string" and err2:find(want, 1, true), "main thread case " .. i .. ": " .. tostring(err2))
+  end
+  local inner = s3.get_proc(bp("k"), function(b)
+    local gen = coroutine.wrap(function() coroutine.yield(b:read(2)) end)
+    return gen()
+  end)
+  assert_eq(inner, "da")
+  local co = coroutine.create(function() coroutine.yield("out"); return s3.get_bytes(bp("k")) end)
+  assert_eq({coroutine.resume(co)}, {true, "out"})
+  assert_eq({coroutine.resume(co)}, {true, "data"})
+  assert_eq(s3.ls(bp()), {PREFIX .. "k"}, "nothing left behind")
+  assert_eq(#s3.list_multipart_uploads(BUCKET), 0)
+end
