@@ -13,6 +13,7 @@ import (
 
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/luabind"
+	"github.com/s3lua/s3lua/tests/testenv"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -308,6 +309,51 @@ func TestCLIConfiguration(t *testing.T) {
 		res = cliRun(t, append(env, "AWS_REGION=us-west-1"), "", "--region", "af-south-1", "-e", `print(s3.region())`)
 		cliCheckLines(t, res.stdout, []string{"af-south-1"})
 	})
+}
+
+// TestCLIProfileCredentials: keys come from the environment before the
+// shared files, except with an explicit --profile (the flag overrides the
+// environment), as with the AWS CLI.
+func TestCLIProfileCredentials(t *testing.T) {
+	for _, srv := range testenv.Servers(t) {
+		if srv.Local {
+			continue // the embedded store does not check signatures
+		}
+		t.Run(srv.Name, func(t *testing.T) {
+			env := cliCleanEnv(t)
+			var home string
+			for _, kv := range env {
+				if h, ok := strings.CutPrefix(kv, "HOME="); ok {
+					home = h
+				}
+			}
+			cliWriteFile(t, filepath.Join(home, ".aws", "credentials"),
+				"[default]\naws_access_key_id = WRONGDEFAULTKEY\naws_secret_access_key = wrongdefaultsecret\n"+
+					"[good]\naws_access_key_id = "+srv.AccessKey+"\naws_secret_access_key = "+srv.SecretKey+"\n")
+			base := append(env, "AWS_REGION="+srv.Region)
+			list := []string{"--endpoint", srv.Endpoint, "--max-tries", "1", "-e", `print("buckets", type(s3.list_buckets()))`}
+			wrongEnv := append(append([]string{}, base...), "AWS_ACCESS_KEY_ID=WRONGENVKEY", "AWS_SECRET_ACCESS_KEY=wrongenvsecret")
+			tests := []struct {
+				name string
+				env  []string
+				args []string
+				ok   bool
+			}{
+				{"the default profile's wrong keys", base, nil, false},
+				{"--profile good", base, []string{"--profile", "good"}, true},
+				{"AWS_PROFILE=good", append(append([]string{}, base...), "AWS_PROFILE=good"), nil, true},
+				{"wrong keys in the environment win over the files", wrongEnv, nil, false},
+				{"wrong keys in the environment and AWS_PROFILE=good", append(append([]string{}, wrongEnv...), "AWS_PROFILE=good"), nil, false},
+				{"--profile good overrides the keys in the environment", wrongEnv, []string{"--profile", "good"}, true},
+			}
+			for _, tt := range tests {
+				res := cliRun(t, tt.env, "", append(append([]string{}, tt.args...), list...)...)
+				if ok := res.code == 0 && strings.Contains(res.stdout, "buckets\ttable"); ok != tt.ok {
+					t.Errorf("%s: exit %d, success %v, want %v\nstderr: %s", tt.name, res.code, ok, tt.ok, res.stderr)
+				}
+			}
+		})
+	}
 }
 
 func TestCLIMissingCredentials(t *testing.T) {

@@ -65,6 +65,15 @@ func newS3Session(o *options) (*s3Session, error) {
 			cfg.Host = "s3." + cfg.Region + ".amazonaws.com"
 		}
 		cfg.Credentials = engine.DefaultCredentials(o.profile)
+		if o.profile != "" {
+			// As the AWS CLI: an explicit --profile skips the keys in the
+			// environment (AWS_PROFILE does not).
+			cfg.Credentials = engine.NewCachedCredentials(engine.ChainCredentials(
+				engine.SharedFileCredentials("", o.profile),
+				engine.ECSCredentials(),
+				engine.IMDSCredentials(""),
+			))
+		}
 	}
 	if o.region != "" {
 		cfg.Region = o.region
