@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -75,9 +76,13 @@ func (c *call) optStr(n int, def string) string {
 }
 
 // integer checks that argument n is a number with an integral value in
-// [min, max].
+// [min, max]. A string that reads as a number is converted, as Lua's
+// luaL_checkinteger (and gopher-lua's CheckInt) do.
 func (c *call) integer(n int, min, max int64) int64 {
 	num, ok := c.L.Get(n).(lua.LNumber)
+	if s, isStr := c.L.Get(n).(lua.LString); isStr {
+		num, ok = stringNumber(string(s))
+	}
 	if !ok {
 		c.typeError(n, "number")
 	}
@@ -96,6 +101,47 @@ func rangeMessage(i, min, max int64) string {
 		return fmt.Sprintf("%d is out of range: at least %d", i, min)
 	}
 	return fmt.Sprintf("%d is out of range: %d to %d", i, min, max)
+}
+
+// stringNumber reads a numeral as Lua's string-to-number coercion does
+// (decimal, hexadecimal "0x..", surrounding space ignored).
+func stringNumber(s string) (lua.LNumber, bool) {
+	s = strings.TrimSpace(s)
+	body, neg := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+"), strings.HasPrefix(s, "-")
+	if len(body) > 2 && (body[:2] == "0x" || body[:2] == "0X") {
+		u, err := strconv.ParseUint(body[2:], 16, 64)
+		if err != nil || strings.HasPrefix(body[2:], "+") || strings.HasPrefix(body[2:], "-") {
+			return 0, false
+		}
+		if neg {
+			return -lua.LNumber(u), true
+		}
+		return lua.LNumber(u), true
+	}
+	if body == "" || strings.ContainsAny(body, "+-_xXpPiInN") && !isExponent(body) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false
+	}
+	return lua.LNumber(f), true
+}
+
+// isExponent reports whether the signs in a decimal numeral only follow
+// its exponent mark ("1e+5").
+func isExponent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '+', '-':
+			if i == 0 || (s[i-1] != 'e' && s[i-1] != 'E') {
+				return false
+			}
+		case '_', 'x', 'X', 'p', 'P', 'i', 'I', 'n', 'N':
+			return false
+		}
+	}
+	return true
 }
 
 func toInteger(num lua.LNumber) (int64, bool) {

@@ -389,3 +389,15 @@ function test_yield_in_callback_is_an_error()
   assert_eq(s3.ls(bp()), {PREFIX .. "k"}, "nothing left behind")
   assert_eq(#s3.list_multipart_uploads(BUCKET), 0)
 end
+
+-- Numeric arguments accept strings that read as numbers, as Lua's own
+-- functions do (luaL_checkinteger); string arguments accept numbers.
+function test_numeric_string_arguments()
+  s3.put_bytes(bp("k"), "hello", "text/plain")
+  assert_eq(s3.get_bytes(bp("k"), nil, "1", " 3 "), "el")
+  assert_eq(s3.ls_proc(bp(), function(acc, items) return acc + #items end, 0, "0x10"), 1)
+  s3.put_bytes(bp(12), 34, "text/plain")
+  assert_eq(s3.get_bytes(bp("12")), "34")
+  assert_error(function() s3.get_bytes(bp("k"), nil, "one") end,
+    "bad argument #3 to 'get_bytes' (number expected, got string)")
+end
