@@ -201,3 +201,50 @@ func ExampleClient_DeleteMultiple() {
 	// Output:
 	// 2 [c]
 }
+
+func ExampleClient_NewLister() {
+	c, stop := localClient()
+	defer stop()
+	ctx := context.Background()
+	if err := c.CreateBucket(ctx, "logs", ""); err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range []string{"a.log", "b.log", "c.log"} {
+		if _, err := c.PutBytes(ctx, "logs/"+k, nil, "", nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Pull the listing a page at a time instead of handing LsProc a callback.
+	l := c.NewLister(ctx, "logs/", engine.ListOptions{MaxEach: 2})
+	for {
+		items, err := l.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, it := range items {
+			fmt.Print(it.Key, " ")
+		}
+		fmt.Println("| page of", len(items))
+	}
+	// Output:
+	// a.log b.log | page of 2
+	// c.log | page of 1
+}
+
+func ExampleRequestError() {
+	c, stop := localClient()
+	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a cancelled context: no request is answered
+	_, err := c.Head(ctx, "docs/readme.txt", nil)
+	var rq *engine.RequestError
+	fmt.Println(errors.As(err, &rq), errors.Is(err, context.Canceled), rq.Method, rq.Bucket, rq.Key)
+	var re *engine.ResponseError
+	fmt.Println(errors.As(err, &re))
+	// Output:
+	// true true HEAD docs readme.txt
+	// false
+}
