@@ -401,3 +401,25 @@ function test_numeric_string_arguments()
   assert_error(function() s3.get_bytes(bp("k"), nil, "one") end,
     "bad argument #3 to 'get_bytes' (number expected, got string)")
 end
+
+-- The progress option of the resume functions is called, up to the total.
+function test_resume_progress()
+  local size = s3.multipart_size_minimum
+  local path = TMPDIR .. "/resume.bin"
+  local f = assert(io.open(path, "wb"))
+  f:write(string.rep("r", size)); f:write("tail"); f:close()
+  local id = s3.initiate_multipart_upload(bp("resume.bin"), "application/octet-stream")
+  s3.upload_part(bp("resume.bin"), id, 1, string.rep("r", size))
+  local found = s3.incomplete_multipart_put_file(bp("resume.bin"), path, {progress = function() end})
+  assert_eq(found, id)
+  local calls, last, total_seen = 0, -1, nil
+  local resumed = s3.resume_multipart_put_file(bp("resume.bin"), path, {progress = function(done, total)
+    calls = calls + 1
+    assert_true(done >= last, "done grows")
+    last, total_seen = done, total
+  end})
+  assert_eq(resumed, id)
+  assert_true(calls > 0, "progress called")
+  assert_eq(last, total_seen, "ends at the total")
+  assert_eq(s3.head(bp("resume.bin"))["content-length"], tostring(size + 4))
+end
