@@ -29,7 +29,10 @@ type replSession struct {
 func startREPL(t *testing.T, env []string, args ...string) *replSession {
 	t.Helper()
 	cmd := exec.Command(cliBinary(t), args...)
-	cmd.Env = append(env, "TERM=xterm")
+	cmd.Env = env
+	if !hasEnv(env, "TERM") {
+		cmd.Env = append(env, "TERM=xterm")
+	}
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +60,16 @@ func startREPL(t *testing.T, env []string, args ...string) *replSession {
 	})
 	s.expect("s3lua> ")
 	return s
+}
+
+// hasEnv reports whether env sets the variable name.
+func hasEnv(env []string, name string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // send types text into the terminal.
@@ -320,5 +333,23 @@ func TestREPLPipedStdin(t *testing.T) {
 	}
 	if !strings.Contains(res.stderr, "code:") || !strings.Contains(res.stderr, "Oops") {
 		t.Errorf("stderr lacks the error's fields:\n%s", res.stderr)
+	}
+}
+
+// TestREPLWithoutTERM: on a terminal with TERM unset (CI runners, harnesses),
+// the REPL still edits lines: Tab completes and Ctrl-C clears the line
+// instead of killing the process.
+func TestREPLWithoutTERM(t *testing.T) {
+	s := startREPL(t, append(cliCleanEnv(t), "TERM="), "--local")
+	s.send("s3.list_b\t")
+	s.expect("s3.list_buckets")
+	s.send("\x03")
+	s.expect("s3lua> ")
+	s.send("'still ' .. 'alive'\r")
+	s.expect(`"still alive"`)
+	s.send("os.getenv('TERM')\r")
+	s.expect("nil") // scripts see the environment as it was
+	if code := s.exit(); code != 0 {
+		t.Errorf("Ctrl-D: exit %d, want 0", code)
 	}
 }

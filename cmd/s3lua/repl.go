@@ -37,9 +37,23 @@ func historyPath() string {
 	return filepath.Join(state, "s3lua", "history")
 }
 
+// newLiner makes the line editor. liner edits only when $TERM names a
+// terminal it knows; with TERM unset (a pty started without it, as by some
+// CI runners and test harnesses) it would fall back to plain reads, with no
+// completion, no history keys, and Ctrl-C killing the process. Its escape
+// sequences are plain ANSI, so an unset TERM on a real terminal is taken as
+// "xterm" for liner only; an explicit TERM=dumb is respected.
+func newLiner() *liner.State {
+	if os.Getenv("TERM") == "" && term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())) {
+		os.Setenv("TERM", "xterm")
+		defer os.Unsetenv("TERM")
+	}
+	return liner.NewLiner()
+}
+
 // runREPL reads, evaluates and prints until Ctrl-D. It returns the exit status.
 func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *options) int {
-	line := liner.NewLiner()
+	line := newLiner()
 	defer line.Close()
 	var input prompter = line
 	if term.IsTerminal(int(os.Stdin.Fd())) && !term.IsTerminal(int(os.Stdout.Fd())) {
