@@ -76,10 +76,24 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 			r.worker(wctx, tasks, results)
 		}()
 	}
+	// stop ends the run early. The coordinator reads no more results, but
+	// workers may still have one each to send (results holds only
+	// workers of them), so they are drained until every worker is gone.
 	stop := func() {
 		cancel()
 		close(tasks)
-		wg.Wait()
+		gone := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(gone)
+		}()
+		for {
+			select {
+			case <-results:
+			case <-gone:
+				return
+			}
+		}
 	}
 
 	parts := make([]Part, 0, count)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -232,6 +233,38 @@ func TestPartsRunFailure(t *testing.T) {
 				t.Logf("getPart was called for every part before the failure was seen")
 			}
 		})
+	}
+}
+
+// TestPartsRunFailureNeverHangs: when a part fails while the other workers
+// still hold parts and the results buffer is full, the run ends (it used to
+// wait forever for a worker blocked sending a result nobody read). The race
+// depends on scheduling, so it is tried many times; a hang fails the test
+// through the watchdog, never through a timing assertion on success.
+func TestPartsRunFailureNeverHangs(t *testing.T) {
+	boom := errors.New("boom")
+	for iter := range 3000 {
+		r := &partsRun{fn: "test", workers: 2, upload: func(ctx context.Context, n int, data []byte) (Part, error) {
+			if n == 1 {
+				runtime.Gosched()
+				return Part{}, boom
+			}
+			return Part{PartNumber: n, ETag: `"x"`}, nil
+		}}
+		done := make(chan error, 1)
+		go func() {
+			_, err := r.run(context.Background(), 50, func(i int) (partTask, *Part, error) { return partTask{number: i + 1}, nil, nil })
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, boom) {
+				t.Fatalf("iteration %d: err = %v, want boom", iter, err)
+			}
+		case <-time.After(time.Minute):
+			buf := make([]byte, 1<<16)
+			t.Fatalf("iteration %d: the run hangs\n%s", iter, buf[:runtime.Stack(buf, true)])
+		}
 	}
 }
 
