@@ -87,6 +87,7 @@ func (l *Lister) fetch() (objects, prefixes []Item, err error) {
 		"max-keys":      {strconv.Itoa(l.opt.MaxEach)},
 		"encoding-type": {"url"},
 		"prefix":        {l.prefix},
+		"fetch-owner":   {"true"}, // the reference's ListObjects (v1) always sent Owner
 	}
 	if l.opt.Delimiter != "" {
 		q.Set("delimiter", l.opt.Delimiter)

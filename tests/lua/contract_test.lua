@@ -423,3 +423,20 @@ function test_resume_progress()
   assert_eq(last, total_seen, "ends at the total")
   assert_eq(s3.head(bp("resume.bin"))["content-length"], tostring(size + 4))
 end
+
+-- Listing items carry the owner where the server knows it (the reference's
+-- ListObjects always had it): the listing asks for it.
+function test_listing_item_owner()
+  s3.put_bytes(bp("k"), "x", "text/plain")
+  local items = s3.ls_proc(bp(), function(_, its) return its end, nil)
+  local it = items[1]
+  assert_eq(it.key, PREFIX .. "k")
+  if SERVER ~= "local" then
+    assert_type(it.owner, "table", "owner")
+    assert_type(it.owner.id, "string", "owner.id")
+    assert_type(it.storage_class, "string", "storage_class")
+  end
+  for item in s3.list(bp()) do
+    if SERVER ~= "local" then assert_type(item.owner, "table", "owner from s3.list") end
+  end
+end
