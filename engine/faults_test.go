@@ -223,6 +223,14 @@ func storeProxy(t *testing.T, workers int, hold func(r *http.Request) bool) (*Cl
 	return c, st, closeIdle
 }
 
+// cancelWhenHeld calls cancel once n requests are being held.
+func (st *proxyStats) cancelWhenHeld(n int, cancel context.CancelFunc) {
+	for range n {
+		<-st.held
+	}
+	cancel()
+}
+
 // goroutinesSettle fails t when more goroutines than before are still
 // running after a generous wait (goroutines of closed connections end
 // asynchronously; only a leak stays).
@@ -256,12 +264,7 @@ func TestMultipartPutCancel(t *testing.T) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		for range workers {
-			<-st.held
-		}
-		cancel()
-	}()
+	go st.cancelWhenHeld(workers, cancel)
 	calls := 0
 	_, err := c.MultipartPut(cctx, "cancel/obj", 50, func(int) ([]byte, error) {
 		calls++
@@ -330,12 +333,7 @@ func TestLlStarBoundedAndCancelled(t *testing.T) {
 	holdHeads.Store(true)
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		for range workers {
-			<-st.held
-		}
-		cancel()
-	}()
+	go st.cancelWhenHeld(workers, cancel)
 	if _, err := c.LlStar(cctx, "llstar/dir/"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled LlStar: err = %v, want context.Canceled", err)
 	}

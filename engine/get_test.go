@@ -87,6 +87,21 @@ func localClient(tb testing.TB) *Client {
 	return c
 }
 
+// benchFile starts an embedded store with a bucket "bench" and writes a
+// file of size bytes; it returns the client and the file's path.
+func benchFile(b *testing.B, size int) (*Client, string) {
+	b.Helper()
+	c := localClient(b)
+	if err := c.CreateBucket(context.Background(), "bench", ""); err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(b.TempDir(), "data.bin")
+	if err := os.WriteFile(file, bytes.Repeat([]byte("0123456789abcdef"), size/16), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return c, file
+}
+
 // benchObject stores size random-ish bytes in a fresh bucket of an embedded
 // store and returns the client and the object's bucket+path.
 func benchObject(b *testing.B, size int) (*Client, string) {

@@ -10,8 +10,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -362,15 +360,8 @@ func checkUploads(t *testing.T, ups []Upload, ids, keys []string) {
 // 5 MiB parts with 4 workers to the embedded store on loopback.
 func BenchmarkMultipartPutFile(b *testing.B) {
 	const size = 32 << 20
-	c := localClient(b)
+	c, file := benchFile(b, size)
 	ctx := context.Background()
-	if err := c.CreateBucket(ctx, "bench", ""); err != nil {
-		b.Fatal(err)
-	}
-	file := filepath.Join(b.TempDir(), "data.bin")
-	if err := os.WriteFile(file, bytes.Repeat([]byte("0123456789abcdef"), size/16), 0o644); err != nil {
-		b.Fatal(err)
-	}
 	b.SetBytes(size)
 	b.ResetTimer()
 	for b.Loop() {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -115,31 +113,15 @@ func TestPutNoGoroutineLeak(t *testing.T) {
 		c.Put(cctx, "leak/cancel", func(w io.Writer) error { w.Write(data[:100]); cancel(); _, err := w.Write(data[100:]); return err }, int64(len(data)), "", nil, PutOptions{})
 	}
 	transport.CloseIdleConnections()
-	// Goroutines of closed connections end asynchronously: wait for them,
-	// but fail only if some are still there after a long while.
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines after the Puts, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
-	}
+	goroutinesSettle(t, before)
 }
 
 // BenchmarkPutFile measures PutFile of a 16 MiB file (MD5 pass, then an
 // aws-chunked upload) to the embedded store on loopback.
 func BenchmarkPutFile(b *testing.B) {
 	const size = 16 << 20
-	c := localClient(b)
+	c, file := benchFile(b, size)
 	ctx := context.Background()
-	if err := c.CreateBucket(ctx, "bench", ""); err != nil {
-		b.Fatal(err)
-	}
-	file := filepath.Join(b.TempDir(), "data.bin")
-	if err := os.WriteFile(file, bytes.Repeat([]byte("0123456789abcdef"), size/16), 0o644); err != nil {
-		b.Fatal(err)
-	}
 	b.SetBytes(size)
 	b.ResetTimer()
 	for b.Loop() {
