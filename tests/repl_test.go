@@ -353,3 +353,19 @@ func TestREPLWithoutTERM(t *testing.T) {
 		t.Errorf("Ctrl-D: exit %d, want 0", code)
 	}
 }
+
+// TestREPLInterruptAtPrompt: Ctrl-C at the prompt of a terminal liner does
+// not drive (TERM=dumb: the terminal driver drops the line and sends SIGINT)
+// clears the line and does not end the REPL.
+func TestREPLInterruptAtPrompt(t *testing.T) {
+	s := startREPL(t, append(cliCleanEnv(t), "TERM=dumb"), "--local")
+	s.send("error('typed before Ctrl-C')")
+	time.Sleep(100 * time.Millisecond) // the line is being typed; correctness does not depend on it
+	s.send("\x03")
+	s.expect("s3lua> ")
+	s.send("'after ' .. 'dumb'\r")
+	s.expect(`"after dumb"`)
+	if code := s.exit(); code != 0 {
+		t.Errorf("TERM=dumb: exit %d, want 0", code)
+	}
+}

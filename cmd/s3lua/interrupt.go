@@ -25,7 +25,8 @@ const (
 type interrupter struct {
 	mu          sync.Mutex
 	cancel      context.CancelFunc
-	interrupted int // Ctrl-C presses since the last reset
+	interrupted int    // Ctrl-C presses since the last reset
+	idle        func() // set while the REPL waits at its prompt: SIGINT calls it and goes on
 	sigs        chan os.Signal
 }
 
@@ -39,6 +40,11 @@ func newInterrupter() *interrupter {
 func (in *interrupter) loop() {
 	for sig := range in.sigs {
 		in.mu.Lock()
+		if idle := in.idle; idle != nil && sig == os.Interrupt {
+			in.mu.Unlock()
+			idle()
+			continue
+		}
 		in.interrupted++
 		n, cancel := in.interrupted, in.cancel
 		in.mu.Unlock()
@@ -79,6 +85,14 @@ func (in *interrupter) stop(L *lua.LState) {
 		in.cancel = nil
 	}
 	L.RemoveContext()
+}
+
+// setIdle sets (or, with nil, clears) what a SIGINT does while the REPL
+// waits for input instead of exiting.
+func (in *interrupter) setIdle(f func()) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.idle = f
 }
 
 // wasInterrupted reports whether Ctrl-C was pressed since the last start.

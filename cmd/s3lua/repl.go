@@ -91,8 +91,21 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 
 	fmt.Printf("%s; s3 -> %s\nType Lua; an expression prints its value. Tab completes, Ctrl-D exits.\n",
 		versionString(), sess.where)
+	// At the prompt, SIGINT (Ctrl-C where the terminal is not in raw mode:
+	// TERM=dumb, output redirected; or a kill -INT) does not end the REPL.
+	// The terminal driver has already discarded the typed line; show that
+	// with a fresh line.
+	_, plain := input.(*plainPrompter)
+	cooked := (plain || !liner.TerminalSupported()) && term.IsTerminal(int(os.Stdin.Fd()))
+	atPrompt := func() {
+		if cooked {
+			fmt.Print("\n" + prompt)
+		}
+	}
 	for {
+		in.setIdle(atPrompt)
 		chunk, err := readChunk(input)
+		in.setIdle(nil)
 		switch {
 		case errors.Is(err, liner.ErrPromptAborted):
 			continue // Ctrl-C clears the line
