@@ -160,6 +160,28 @@ func TestHeadErrorWithoutBody(t *testing.T) {
 	}
 }
 
+// storeBehindProxy starts an embedded store behind an httptest server (a
+// fault injector in front of it, not S3) whose handler is handle; pass
+// forwards a request to the store. It returns the proxy's "host:port", the
+// store, and the proxy's own upstream transport (close its idle
+// connections to let goroutine counts settle).
+func storeBehindProxy(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, pass http.Handler)) (string, *localstore.Server, *http.Transport) {
+	t.Helper()
+	store, err := localstore.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	target, _ := url.Parse(store.Endpoint())
+	upstream := &http.Transport{}
+	pass := httputil.NewSingleHostReverseProxy(target)
+	pass.Transport = upstream
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, pass) }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(upstream.CloseIdleConnections)
+	return strings.TrimPrefix(srv.URL, "http://"), store, upstream
+}
+
 // proxyStats observe storeProxy.
 type proxyStats struct {
 	held     chan string  // each held request, "METHOD /path?query"
@@ -175,17 +197,8 @@ type proxyStats struct {
 // the idle connections of both pools (so goroutine counts can settle).
 func storeProxy(t *testing.T, workers int, hold func(r *http.Request) bool) (*Client, *proxyStats, func()) {
 	t.Helper()
-	store, err := localstore.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	target, _ := url.Parse(store.Endpoint())
-	upstream := &http.Transport{}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.Transport = upstream
 	st := &proxyStats{held: make(chan string, 1000)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host, store, upstream := storeBehindProxy(t, func(w http.ResponseWriter, r *http.Request, pass http.Handler) {
 		if hold(r) {
 			io.Copy(io.Discard, r.Body)
 			st.held <- r.Method + " " + r.URL.RequestURI()
@@ -202,12 +215,11 @@ func storeProxy(t *testing.T, workers int, hold func(r *http.Request) bool) (*Cl
 			}
 			time.Sleep(5 * time.Millisecond) // widen the window in which requests could overlap
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+		pass.ServeHTTP(w, r)
+	})
 	tr := &http.Transport{ExpectContinueTimeout: time.Second}
 	id, secret := store.Credentials()
-	c, err := New(Config{Host: strings.TrimPrefix(srv.URL, "http://"), Scheme: "http", Region: store.Region(),
+	c, err := New(Config{Host: host, Scheme: "http", Region: store.Region(),
 		Workers: workers, MaxTries: 2,
 		Credentials: StaticCredentials{AccessKeyID: id, SecretAccessKey: secret},
 		HTTPClient: &http.Client{Transport: tr,

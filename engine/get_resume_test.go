@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,8 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/s3lua/s3lua/engine/localstore"
 )
 
 // cutProxy forwards to an embedded store, except that the first cuts GETs
@@ -35,15 +31,8 @@ type cutProxy struct {
 
 func newCutProxy(t *testing.T, cuts int) *cutProxy {
 	t.Helper()
-	st, err := localstore.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	target, _ := url.Parse(st.Endpoint())
-	rp := httputil.NewSingleHostReverseProxy(target)
 	p := &cutProxy{cuts: cuts}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host, st, _ := storeBehindProxy(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) {
 		if r.Method != http.MethodGet || strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0 {
 			rp.ServeHTTP(w, r)
 			return
@@ -73,11 +62,11 @@ func newCutProxy(t *testing.T, cuts int) *cutProxy {
 			p.onCut()
 		}
 		panic(http.ErrAbortHandler) // break the connection mid-body
-	}))
-	t.Cleanup(srv.Close)
+	})
 	id, secret := st.Credentials()
 	creds := StaticCredentials{AccessKeyID: id, SecretAccessKey: secret}
-	if p.c, err = New(Config{Host: strings.TrimPrefix(srv.URL, "http://"), Scheme: "http", MaxTries: 3, Credentials: creds}); err != nil {
+	var err error
+	if p.c, err = New(Config{Host: host, Scheme: "http", MaxTries: 3, Credentials: creds}); err != nil {
 		t.Fatal(err)
 	}
 	p.c.retryBase, p.c.retryCap = time.Millisecond, 2*time.Millisecond

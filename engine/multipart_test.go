@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3lua/s3lua/engine/localstore"
 	"github.com/s3lua/s3lua/tests/testenv"
 )
 
@@ -376,15 +372,8 @@ func BenchmarkMultipartPutFile(b *testing.B) {
 // returns a client for the proxy and the count of UploadPart requests seen.
 func faultProxy(t *testing.T, failures int, status int, code string) (*Client, *atomic.Int64) {
 	t.Helper()
-	store, err := localstore.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	target, _ := url.Parse(store.Endpoint())
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	var seen atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host, store, _ := storeBehindProxy(t, func(w http.ResponseWriter, r *http.Request, pass http.Handler) {
 		if r.Method == http.MethodPut && r.URL.Query().Has("partNumber") {
 			if seen.Add(1) <= int64(failures) {
 				io.Copy(io.Discard, r.Body)
@@ -393,11 +382,10 @@ func faultProxy(t *testing.T, failures int, status int, code string) (*Client, *
 				return
 			}
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+		pass.ServeHTTP(w, r)
+	})
 	id, secret := store.Credentials()
-	c, err := New(Config{Host: strings.TrimPrefix(srv.URL, "http://"), Scheme: "http", MaxTries: 3,
+	c, err := New(Config{Host: host, Scheme: "http", MaxTries: 3,
 		Credentials: StaticCredentials{AccessKeyID: id, SecretAccessKey: secret}})
 	if err != nil {
 		t.Fatal(err)
