@@ -77,6 +77,14 @@
 // operation, cleans up, and is returned so that errors.Is and errors.As
 // find it.
 //
+// # Memory
+//
+// Streams run in constant memory: LsProc and Lister hold one page, GetProc
+// and GetFile a copy buffer, Put and PutFile one aws-chunked chunk,
+// MultipartPut at most Config.Workers+1 parts and MultipartPutFile one part
+// per worker. Ls, LlStar, Ll, GetBytes and PutBytes hold their whole result
+// or object, as their contracts say.
+//
 // # Errors and retries
 //
 // A server's refusal is a *ResponseError (status, S3 code, message, request
@@ -93,4 +101,8 @@
 // reset or closed connection and an unexpected EOF, with exponential
 // backoff and full jitter (100 ms doubling, capped at 5 s), and only when
 // the body can be sent again. Each attempt is signed afresh.
+//
+// docs/engine.md in the repository is a tour of this package with the
+// checklist of the reference's pitfalls and where each is handled and
+// tested.
 package engine
