@@ -30,7 +30,7 @@ type Config struct {
 	PathStyle   bool                     // forced on for IP literals, localhost and non-DNS bucket names
 	MaxTries    int                      // total attempts; 1 = no retry; default 5
 	ChunkLen    int                      // aws-chunked chunk length; default 64 KiB, at least 8 KiB
-	PartSize    int64                    // multipart part size; 0 = computed from the file size
+	PartSize    int64                    // multipart part size; 0 = computed from the file size, else 5 MiB..5 GiB
 	Workers     int                      // multipart and LlStar workers; default 4
 	HTTPClient  *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
 	MIMEType    func(path string) string // nil = engine.MIMEType
