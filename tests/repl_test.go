@@ -175,6 +175,9 @@ func TestREPLHistoryAcrossSessions(t *testing.T) {
 	s := startREPL(t, env, "--local")
 	s.send("'remember ' .. 'me'\r")
 	s.expect(`"remember me"`)
+	// An entry that sets credentials is not kept: no secret in the file.
+	s.send("s3.set_credentials('AKIDHIST', 'secretNotInHistory')\r")
+	s.expect("s3lua> ")
 	if code := s.exit(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -184,6 +187,9 @@ func TestREPLHistoryAcrossSessions(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "'remember ' .. 'me'") {
 		t.Fatalf("history file lacks the entry:\n%s", data)
+	}
+	if strings.Contains(string(data), "secretNotInHistory") {
+		t.Errorf("history file holds a secret key:\n%s", data)
 	}
 
 	// The second session recalls it with the up arrow.

@@ -18,8 +18,14 @@ import (
 const (
 	prompt         = "s3lua> "
 	continuePrompt = ">> "
-	historyLimit   = 1000
 )
+
+// holdsSecret reports whether a REPL entry sets credentials, which would
+// put a secret key in the history file: such entries are not kept.
+func holdsSecret(chunk string) bool {
+	return strings.Contains(chunk, "set_credentials") || strings.Contains(chunk, "AWS_SECRET_ACCESS_KEY") ||
+		strings.Contains(chunk, "secret_access_key")
+}
 
 // historyPath is $S3LUA_HISTORY, or ${XDG_STATE_HOME:-~/.local/state}/s3lua/history.
 func historyPath() string {
@@ -121,8 +127,10 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 		if strings.TrimSpace(chunk) == "" {
 			continue
 		}
-		line.AppendHistory(strings.ReplaceAll(chunk, "\n", " "))
-		saveHistory()
+		if !holdsSecret(chunk) {
+			line.AppendHistory(strings.ReplaceAll(chunk, "\n", " "))
+			saveHistory()
+		}
 		evalPrint(L, in, p, chunk)
 	}
 }
