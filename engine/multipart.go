@@ -153,16 +153,6 @@ func (c *Client) listUploads(ctx context.Context, bucket, prefix string, maxUplo
 			}
 		}
 		req := &request{method: http.MethodGet, bucket: bucket, query: q}
-		resp, err := c.do(ctx, req)
-		var re *ResponseError
-		if errors.As(err, &re) && re.Code == "NoSuchUpload" && keyMarker == "" {
-			// The embedded store (gofakes3) answers so for a bucket that never
-			// had an upload; a bucket listing has no upload to miss.
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
 		var page struct {
 			IsTruncated        bool   `xml:"IsTruncated"`
 			NextKeyMarker      string `xml:"NextKeyMarker"`
@@ -173,7 +163,14 @@ func (c *Client) listUploads(ctx context.Context, bucket, prefix string, maxUplo
 				Initiated string `xml:"Initiated"`
 			} `xml:"Upload"`
 		}
-		if err := decodeXMLResponse(req, resp, &page); err != nil {
+		_, err := c.doXML(ctx, req, &page)
+		var re *ResponseError
+		if errors.As(err, &re) && re.Code == "NoSuchUpload" && keyMarker == "" {
+			// The embedded store (gofakes3) answers so for a bucket that never
+			// had an upload; a bucket listing has no upload to miss.
+			return nil, nil
+		}
+		if err != nil {
 			return nil, err
 		}
 		for _, u := range page.Uploads {
@@ -229,10 +226,6 @@ func (c *Client) listParts(ctx context.Context, bucket, key, uploadID string, ma
 			q.Set("part-number-marker", strconv.Itoa(marker))
 		}
 		req := &request{method: http.MethodGet, bucket: bucket, key: key, query: q}
-		resp, err := c.do(ctx, req)
-		if err != nil {
-			return nil, err
-		}
 		var page struct {
 			IsTruncated          bool   `xml:"IsTruncated"`
 			NextPartNumberMarker string `xml:"NextPartNumberMarker"`
@@ -243,7 +236,7 @@ func (c *Client) listParts(ctx context.Context, bucket, key, uploadID string, ma
 				LastModified string `xml:"LastModified"`
 			} `xml:"Part"`
 		}
-		if err := decodeXMLResponse(req, resp, &page); err != nil {
+		if _, err := c.doXML(ctx, req, &page); err != nil {
 			return nil, err
 		}
 		for _, p := range page.Parts {
