@@ -587,7 +587,8 @@ const refreshWindow = 5 * time.Minute
 // NewCachedCredentials caches the keys of p until 5 minutes before they
 // expire (keys without an expiry, such as environment or file keys, are
 // cached for the life of the provider). Many concurrent callers share one
-// refresh and all see its keys. Errors are not cached.
+// refresh and all see its keys. Errors are not cached; while a refresh
+// fails, keys that have not yet expired are still used.
 func NewCachedCredentials(p CredentialsProvider) CredentialsProvider {
 	return &cachedProvider{p: p, window: refreshWindow, now: time.Now}
 }
@@ -608,6 +609,16 @@ func (c *cachedProvider) Retrieve(ctx context.Context) (signature.Credentials, e
 	c.mu.Unlock()
 	select {
 	case <-f.done:
+		if f.err != nil {
+			// A failed early refresh (the metadata service briefly down)
+			// does not fail requests while the old keys are still valid.
+			c.mu.Lock()
+			creds, ok := c.creds, c.valid && c.now().Before(c.expires)
+			c.mu.Unlock()
+			if ok {
+				return creds, nil
+			}
+		}
 		return f.creds, f.err
 	case <-ctx.Done():
 		return signature.Credentials{}, ctx.Err()

@@ -294,6 +294,31 @@ func TestCachedCredentialsRefreshBeforeExpiry(t *testing.T) {
 	}
 }
 
+// TestCachedCredentialsSurviveFailedRefresh: an early refresh that fails
+// (the metadata service down) keeps the old keys while they are valid;
+// once they have expired the failure is returned.
+func TestCachedCredentialsSurviveFailedRefresh(t *testing.T) {
+	clearAWSEnv(t)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	srv := newIMDS(t, time.Hour)
+	p := NewCachedCredentials(IMDSCredentials(srv.URL)).(*cachedProvider)
+	now := time.Now()
+	p.now = func() time.Time { return now }
+	ctx := context.Background()
+	if first, err := p.Retrieve(ctx); err != nil || first.AccessKeyID != "AKIMDS1" {
+		t.Fatalf("%v %v", first, err)
+	}
+	srv.Close()
+	now = now.Add(time.Hour - 4*time.Minute) // refresh due, keys still valid
+	if got, err := p.Retrieve(ctx); err != nil || got.AccessKeyID != "AKIMDS1" {
+		t.Fatalf("failed refresh before expiry: %v, %v; want the old keys", got, err)
+	}
+	now = now.Add(5 * time.Minute) // expired
+	if got, err := p.Retrieve(ctx); err == nil {
+		t.Fatalf("expired keys returned: %v", got)
+	}
+}
+
 func TestCachedCredentialsSingleFlight(t *testing.T) {
 	clearAWSEnv(t)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
