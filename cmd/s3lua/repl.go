@@ -49,17 +49,18 @@ func historyPath() string {
 // completion, no history keys, and Ctrl-C killing the process. Its escape
 // sequences are plain ANSI, so an unset TERM on a real terminal is taken as
 // "xterm" for liner only; an explicit TERM=dumb is respected.
-func newLiner() *liner.State {
+// It also reports whether liner edits (raw mode) or reads plain lines.
+func newLiner() (*liner.State, bool) {
 	if os.Getenv("TERM") == "" && term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())) {
 		os.Setenv("TERM", "xterm")
 		defer os.Unsetenv("TERM")
 	}
-	return liner.NewLiner()
+	return liner.NewLiner(), liner.TerminalSupported()
 }
 
 // runREPL reads, evaluates and prints until Ctrl-D. It returns the exit status.
 func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *options) int {
-	line := newLiner()
+	line, editing := newLiner()
 	defer line.Close()
 	var input prompter = line
 	if term.IsTerminal(int(os.Stdin.Fd())) && !term.IsTerminal(int(os.Stdout.Fd())) {
@@ -102,7 +103,7 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 	// The terminal driver has already discarded the typed line; show that
 	// with a fresh line.
 	_, plain := input.(*plainPrompter)
-	cooked := (plain || !liner.TerminalSupported()) && term.IsTerminal(int(os.Stdin.Fd()))
+	cooked := (plain || !editing) && term.IsTerminal(int(os.Stdin.Fd()))
 	atPrompt := func() {
 		if cooked {
 			fmt.Print("\n" + prompt)
