@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"errors"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -34,7 +35,7 @@ func FixProtectedCalls(L *lua.LState) error {
 	if !ok1 || !ok2 {
 		return errors.New("stdlib: pcall/xpcall missing: open the base library first")
 	}
-	runner, err := L.LoadString(protectedRunner)
+	runner, err := L.Load(strings.NewReader(protectedRunner), runnerChunk)
 	if err != nil {
 		return err
 	}
@@ -59,6 +60,10 @@ func FixProtectedCalls(L *lua.LState) error {
 	}))
 	return nil
 }
+
+// runnerChunk names the runner's chunk, so that positions error() gives it
+// can be told apart and replaced by the caller's (see fixWhere).
+const runnerChunk = "s3lua-pcall"
 
 // protectedRunner calls the built-in protected call p with the arguments and
 // returns the number of its results first, so that "no results" and "one
@@ -116,6 +121,9 @@ func (p *threadPool) call(L *lua.LState, run, builtin *lua.LFunction) int {
 			p.free = append(p.free, co)
 		}
 		n := int(lua.LVAsNumber(rets[0]))
+		if n >= 2 && rets[1] == lua.LFalse {
+			rets[2] = fixWhere(L, rets[2])
+		}
 		for i := 1; i <= n; i++ {
 			if i < len(rets) {
 				L.Push(rets[i])
@@ -141,4 +149,24 @@ func (p *threadPool) call(L *lua.LState, run, builtin *lua.LFunction) int {
 		}
 		return 2
 	}
+}
+
+// fixWhere gives an error message the position the built-in pcall would
+// have given it: a Go function called directly by pcall, such as error,
+// names its nearest Lua caller, which on the coroutine is the runner.
+func fixWhere(L *lua.LState, v lua.LValue) lua.LValue {
+	msg, ok := v.(lua.LString)
+	if !ok || !strings.HasPrefix(string(msg), runnerChunk+":") {
+		return v
+	}
+	rest := string(msg)[len(runnerChunk)+1:]
+	i := strings.IndexByte(rest, ':')
+	if i < 0 {
+		return v
+	}
+	text := strings.TrimPrefix(rest[i+1:], " ")
+	if where := L.Where(1); where != "" {
+		text = where + " " + text
+	}
+	return lua.LString(text)
 }

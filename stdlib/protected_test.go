@@ -33,6 +33,13 @@ func TestFixProtectedCalls(t *testing.T) {
 			assert(not ok and rawequal(got, e))
 			local ok2, msg = pcall(error, "plain", 0)
 			assert(not ok2 and msg == "plain", msg)`},
+		{"positions as the built-in gives them", `
+			local ok, msg = pcall(error, "x")
+			assert(msg == "<string>:2: x", msg)
+			local ok2, msg2 = pcall(function() error("z") end)
+			assert(msg2 == "<string>:4: z", msg2)
+			local ok3, msg3 = pcall(error, "y", 2)
+			assert(msg3 == "<string>:6: y", msg3)`},
 		{"runtime errors keep their position", `
 			local ok, msg = pcall(function() local x = nil; return x.y end)
 			assert(not ok and msg:find("attempt to index"), msg)`},
