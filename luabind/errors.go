@@ -159,6 +159,8 @@ func (c *call) errorTable(err error) *lua.LTable {
 // networkCode names a failure without an S3 answer.
 func networkCode(err error) string {
 	switch {
+	case errors.Is(err, engine.ErrNoCredentials):
+		return "NoCredentials"
 	case errors.Is(err, context.Canceled):
 		return "Canceled"
 	case errors.Is(err, context.DeadlineExceeded):
