@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,40 +98,43 @@ func TestPutRefusedBeforeContinue(t *testing.T) {
 	}
 }
 
-// TestHeadErrorWithoutBody: a HEAD error answer announcing a chunked body
-// that never comes (S3 sends such 404s) is a typed error at once, its code
-// derived from the status; nothing waits for a body.
-func TestHeadErrorWithoutBody(t *testing.T) {
+// rawServer starts a TCP server on loopback that hands each request, read
+// with http.ReadRequest, to answer, which writes a raw response on conn (a
+// fault injector that can break HTTP rules net/http's server keeps). It
+// returns a client for it with MaxTries 2.
+func rawServer(t *testing.T, answer func(conn net.Conn, req *http.Request)) *Client {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
 	go func() {
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
 			go func() {
-				defer conn.Close()
 				br := bufio.NewReader(conn)
 				for {
 					req, err := http.ReadRequest(br)
 					if err != nil {
 						return
 					}
-					status := "404 Not Found"
-					if strings.HasSuffix(req.URL.Path, "/secret") {
-						status = "403 Forbidden"
-					}
-					fmt.Fprintf(conn, "HTTP/1.1 %s\r\nTransfer-Encoding: chunked\r\nX-Amz-Request-Id: RID\r\nContent-Type: application/xml\r\n\r\n", status)
-					select { // hold the connection: a body read would block
-					case <-done:
-						return
-					default:
-					}
+					answer(conn, req)
 				}
 			}()
 		}
@@ -140,6 +144,49 @@ func TestHeadErrorWithoutBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestPutToSilentServer: a server that neither refuses nor answers "100
+// Continue" gets the body once the transport's ExpectContinueTimeout has
+// passed, so Put still completes (it does not wait forever for a verdict).
+func TestPutToSilentServer(t *testing.T) {
+	var got atomic.Int64
+	c := rawServer(t, func(conn net.Conn, req *http.Request) {
+		if req.Header.Get("Expect") != "100-continue" {
+			t.Errorf("Expect %q", req.Header.Get("Expect"))
+		}
+		n, _ := io.Copy(io.Discard, req.Body) // no 100 Continue sent: just wait for the body
+		got.Store(n)
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nETag: \"x\"\r\nContent-Length: 0\r\n\r\n")
+	})
+	data := bytes.Repeat([]byte("s"), 100_000)
+	called := false
+	h, err := c.Put(context.Background(), "b/k", func(w io.Writer) error {
+		called = true
+		_, err := w.Write(data)
+		return err
+	}, int64(len(data)), "", nil, PutOptions{})
+	if err != nil || !called || h.Get("ETag") != `"x"` {
+		t.Fatalf("Put: %v, writer called %v, headers %v", err, called, h)
+	}
+	if got.Load() <= int64(len(data)) { // aws-chunked framing adds to the data
+		t.Errorf("server read %d bytes for %d of data", got.Load(), len(data))
+	}
+}
+
+// TestHeadErrorWithoutBody: a HEAD error answer announcing a chunked body
+// that never comes (S3 sends such 404s) is a typed error at once, its code
+// derived from the status; nothing waits for a body.
+func TestHeadErrorWithoutBody(t *testing.T) {
+	c := rawServer(t, func(conn net.Conn, req *http.Request) {
+		status := "404 Not Found"
+		if strings.HasSuffix(req.URL.Path, "/secret") {
+			status = "403 Forbidden"
+		}
+		// The connection stays open afterwards: a body read would block.
+		fmt.Fprintf(conn, "HTTP/1.1 %s\r\nTransfer-Encoding: chunked\r\nX-Amz-Request-Id: RID\r\nContent-Type: application/xml\r\n\r\n", status)
+	})
 	// A deadline so that a regression fails instead of hanging the suite.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
