@@ -76,6 +76,12 @@ type Server struct {
 	secretKey string
 	done      chan struct{}
 
+	// fresh holds the connections accepted but not yet used: Close shuts
+	// them at once, where http.Server.Shutdown would wait five seconds for
+	// each that a client's pool dialed and never used.
+	connMu sync.Mutex
+	fresh  map[net.Conn]struct{}
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -138,7 +144,9 @@ func StartWith(opt Options) (*Server, error) {
 			ReadHeaderTimeout: 30 * time.Second,
 			ErrorLog:          log.New(logw, "localstore http: ", log.LstdFlags),
 		},
+		fresh: make(map[net.Conn]struct{}),
 	}
+	s.http.ConnState = s.trackConn
 	go func() {
 		defer close(s.done)
 		// Serve returns ErrServerClosed after Close; anything else has
@@ -179,6 +187,11 @@ func (s *Server) String() string { return "localstore " + s.Endpoint() }
 // first result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.connMu.Lock()
+		for c := range s.fresh {
+			c.Close()
+		}
+		s.connMu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var errs []error
@@ -195,4 +208,15 @@ func (s *Server) Close() error {
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
+}
+
+// trackConn keeps the set of connections that have not sent a request yet.
+func (s *Server) trackConn(c net.Conn, state http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if state == http.StateNew {
+		s.fresh[c] = struct{}{}
+	} else {
+		delete(s.fresh, c)
+	}
 }
