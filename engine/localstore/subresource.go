@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -41,6 +42,11 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				fmt.Sprintf("the embedded store does not implement the %q subresource", name))
 			return
 		}
+	}
+	if tooLarge(r) {
+		writeError(w, r, http.StatusBadRequest, "EntityTooLarge",
+			fmt.Sprintf("the embedded store takes at most %d bytes in one request (it holds a body in memory)", MaxObjectSize))
+		return
 	}
 	// Work on a copy: net/http decides after the handler whether to drain
 	// the body (and, with Expect: 100-continue, ask the client for it) by
@@ -171,4 +177,21 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 	b, _ := xml.Marshal(errorDoc{Code: code, Message: msg, Resource: r.URL.Path})
 	w.Write([]byte(xml.Header))
 	w.Write(b)
+}
+
+// MaxObjectSize is the largest body the embedded store accepts in one
+// request: S3's limit for a single PUT. gofakes3 allocates the declared
+// length up front, so without it a mistyped length would exhaust memory.
+const MaxObjectSize = 5 << 30
+
+// tooLarge reports a request that declares a body over MaxObjectSize.
+func tooLarge(r *http.Request) bool {
+	if r.ContentLength > MaxObjectSize {
+		return true
+	}
+	if d := r.Header.Get("X-Amz-Decoded-Content-Length"); d != "" {
+		n, err := strconv.ParseInt(d, 10, 64)
+		return err != nil || n > MaxObjectSize
+	}
+	return false
 }
