@@ -141,8 +141,8 @@ func s3GetFile(c *call) int {
 }
 
 // s3Put implements s3.put(bp, writer, data_length, mime_type [, reader [,
-// heads [, {chunk_len=}]]]) -> headers, or reader's results when a reader
-// is given. writer(w) writes exactly data_length bytes with w:write(...).
+// heads [, {chunk_len=}]]]) -> headers [, reader's results]: the
+// reference returns the response headers whether or not a reader is given. writer(w) writes exactly data_length bytes with w:write(...).
 func s3Put(c *call) int {
 	L := c.L
 	bp, _, _ := c.bucketPath(1)
@@ -171,8 +171,9 @@ func s3Put(c *call) int {
 	if err != nil {
 		c.raise(err)
 	}
+	headers := headersToTable(L, resp)
 	if reader == nil {
-		L.Push(headersToTable(L, resp))
+		L.Push(headers)
 		return 1
 	}
 	// The PUT answer has no body worth reading: the reader gets an empty
@@ -184,10 +185,11 @@ func s3Put(c *call) int {
 		_, _ = c.client().Delete(c.ctx(), bp)
 		c.raise(err)
 	}
+	L.Push(headers)
 	for _, v := range results {
 		L.Push(v)
 	}
-	return len(results)
+	return 1 + len(results)
 }
 
 // s3PutBytes implements s3.put_bytes(bp, data, mime_type [, heads]) ->

@@ -200,10 +200,11 @@ function test_multipart_shapes()
 end
 
 -- put's fifth argument is the reference's reader of the response: called
--- with a body and the response headers; put returns its results.
+-- with a body and the response headers; put returns the response headers
+-- (as the reference documents), then the reader's results.
 function test_put_reader()
   local called = false
-  local a, b = s3.put(bp("r"), function(w) w:write("abc") end, 3, "text/plain", function(body, headers)
+  local h, a, b = s3.put(bp("r"), function(w) w:write("abc") end, 3, "text/plain", function(body, headers)
     called = true
     assert_type(headers, "table")
     local rest = body:read("a")
@@ -211,6 +212,8 @@ function test_put_reader()
     return "first", headers
   end, {["x-amz-meta-n"] = "1"}, {chunk_len = 8192})
   assert_true(called, "the reader is called")
+  assert_type(h, "table")
+  assert_type(h["etag"], "string")
   assert_eq(a, "first")
   assert_type(b, "table")
   assert_eq(s3.get_bytes(bp("r")), "abc")

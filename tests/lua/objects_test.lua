@@ -128,12 +128,13 @@ function test_put_streams_many_chunks()
 end
 
 function test_put_with_reader()
-  local a, b = s3.put(bp("r"), function(w) w:write("abc") end, 3, "text/plain",
+  local h, a, b = s3.put(bp("r"), function(w) w:write("abc") end, 3, "text/plain",
     function(body, headers)
       assert_eq(body:read("a"), "")
       assert_type(headers, "table")
       return "read", 2
     end)
+  assert_type(h, "table")
   assert_eq(a, "read")
   assert_eq(b, 2)
 end
