@@ -278,6 +278,48 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo implements io.WriterTo, which io.Copy prefers to Read: each frame goes to w straight
+// from the chunk buffer (the frame header, the data, the CRLF), so the copy into a caller's
+// buffer that Read needs disappears. It writes exactly the bytes Read would give, continues
+// after earlier Reads, and returns the same errors (nil at the end of the encoding). Note that
+// net/http does not use it for a body with a known ContentLength (it wraps the body in an
+// io.LimitReader), so an upload through net/http still goes through Read.
+func (r *chunkReader) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for {
+		for _, p := range [...]*[]byte{&r.pHead, &r.pData, &r.pTail} {
+			if len(*p) == 0 {
+				continue
+			}
+			k, err := w.Write(*p)
+			if k < 0 || k > len(*p) {
+				k = 0
+				if err == nil {
+					err = errors.New("signature: writer returned an invalid count")
+				}
+			}
+			*p = (*p)[k:]
+			n += int64(k)
+			if err == nil && len(*p) > 0 {
+				err = io.ErrShortWrite
+			}
+			if err != nil {
+				return n, err
+			}
+		}
+		switch {
+		case r.err == io.EOF:
+			return n, nil
+		case r.err != nil:
+			return n, r.err
+		case r.done:
+			r.err = io.EOF
+		default:
+			r.err = r.next()
+		}
+	}
+}
+
 // Close closes the source when it is an io.Closer.
 func (r *chunkReader) Close() error {
 	if c, ok := r.src.(io.Closer); ok {

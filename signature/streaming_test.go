@@ -329,28 +329,43 @@ func TestChunkReaderCloses(t *testing.T) {
 }
 
 // TestChunkReaderConstantMemory: encoding 16 MiB allocates no more than encoding 1 MiB — the
-// reader holds one chunk and reuses its buffers.
+// reader holds one chunk and reuses its buffers — whether it is read (Read, as net/http does)
+// or copied (WriteTo, as io.Copy does).
 func TestChunkReaderConstantMemory(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
-	allocs := func(n int) float64 {
-		src := &zeroReader{}
-		buf := make([]byte, 32<<10)
-		return testing.AllocsPerRun(3, func() {
-			src.left = n
-			r, err := NewChunkReader(src, int64(n), StreamOptions{Trailer: "crc32c"}, make([]byte, 32), "20130524T000000Z", "20130524/us-east-1/s3/aws4_request", EmptySHA256)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	small, large := allocs(1<<20), allocs(16<<20)
-	if large > small {
-		t.Errorf("allocations grow with the body: %v for 1 MiB, %v for 16 MiB", small, large)
+	buf := make([]byte, 32<<10)
+	for _, tt := range []struct {
+		name string
+		copy func(r io.Reader) error
+	}{
+		{"Read", func(r io.Reader) error {
+			_, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf)
+			return err
+		}},
+		{"WriteTo", func(r io.Reader) error {
+			_, err := r.(io.WriterTo).WriteTo(io.Discard)
+			return err
+		}},
+	} {
+		allocs := func(n int) float64 {
+			src := &zeroReader{}
+			return testing.AllocsPerRun(3, func() {
+				src.left = n
+				r, err := NewChunkReader(src, int64(n), StreamOptions{Trailer: "crc32c"}, make([]byte, 32), "20130524T000000Z", "20130524/us-east-1/s3/aws4_request", EmptySHA256)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tt.copy(r); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		small, large := allocs(1<<20), allocs(16<<20)
+		if large > small {
+			t.Errorf("%s: allocations grow with the body: %v for 1 MiB, %v for 16 MiB", tt.name, small, large)
+		}
 	}
 }
 
@@ -375,5 +390,171 @@ func TestContentEncodingKept(t *testing.T) {
 	}
 	if got := req.Header.Get("Content-Encoding"); got != "aws-chunked,gzip" || !strings.Contains(signed.CanonicalRequest, "content-encoding:aws-chunked,gzip\n") {
 		t.Errorf("Content-Encoding = %q", got)
+	}
+}
+
+// TestChunkReaderWriteToMatchesRead: WriteTo (what io.Copy uses) writes exactly the bytes Read
+// gives, for many lengths, chunk lengths and every variant, also after a partial Read and into
+// a writer that takes small pieces.
+func TestChunkReaderWriteToMatchesRead(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	sizes := []int{0, 1, 8191, 8192, 8193, 2 * 8192, 65535, 65536, 65537, 3*65536 + 17}
+	for i := 0; i < 4; i++ {
+		sizes = append(sizes, rng.IntN(300000))
+	}
+	variants := []StreamOptions{
+		{}, {ChunkLen: 8192}, {ChunkLen: 10000},
+		{Trailer: "crc32c"}, {ChunkLen: 8192, Trailer: "sha256"},
+		{Trailer: "crc32c", Unsigned: true}, {ChunkLen: 9000, Trailer: "sha256", Unsigned: true},
+	}
+	newBody := func(data []byte, so StreamOptions) io.ReadCloser {
+		req, _ := http.NewRequest("PUT", "https://h/b/k", nil)
+		if _, err := new(Signer).SignStreaming(docCreds, req, bytes.NewReader(data), int64(len(data)), so, docOpt); err != nil {
+			t.Fatal(err)
+		}
+		return req.Body
+	}
+	for _, n := range sizes {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		for _, so := range variants {
+			want := encode(t, data, so) // through Read
+			tests := []struct {
+				name     string
+				readLen  int // bytes taken with Read before WriteTo
+				maxWrite int // the writer accepts at most this per call (0: all)
+			}{
+				{"WriteTo", 0, 0},
+				{"after a 1-byte Read", 1, 0},
+				{"after a 100-byte Read", 100, 0},
+				{"after a 9000-byte Read", 9000, 0},
+				{"into 1000-byte writes", 0, 1000},
+			}
+			for _, tt := range tests {
+				body := newBody(data, so)
+				var got bytes.Buffer
+				if tt.readLen > 0 {
+					if _, err := io.CopyN(&got, struct{ io.Reader }{body}, int64(min(tt.readLen, len(want)))); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var w io.Writer = &got
+				if tt.maxWrite > 0 {
+					w = &pieceWriter{w: &got, max: tt.maxWrite}
+				}
+				wt, ok := body.(io.WriterTo)
+				if !ok {
+					t.Fatal("the chunk reader is not an io.WriterTo")
+				}
+				// A writer taking pieces reports io.ErrShortWrite; WriteTo then goes on from there.
+				k, err := wt.WriteTo(w)
+				for err == io.ErrShortWrite {
+					var more int64
+					more, err = wt.WriteTo(w)
+					k += more
+				}
+				if err != nil {
+					t.Fatalf("%d bytes %+v %s: %v", n, so, tt.name, err)
+				}
+				if k != int64(len(want)-min(tt.readLen, len(want))) {
+					t.Errorf("%d bytes %+v %s: WriteTo returned %d", n, so, tt.name, k)
+				}
+				if !bytes.Equal(got.Bytes(), want) {
+					t.Errorf("%d bytes %+v %s: WriteTo output differs from Read's", n, so, tt.name)
+				}
+				// At the end both report the end.
+				if k, err := wt.WriteTo(w); k != 0 || err != nil {
+					t.Errorf("%d bytes %+v %s: second WriteTo = %d, %v", n, so, tt.name, k, err)
+				}
+				if k, err := body.Read(make([]byte, 8)); k != 0 || err != io.EOF {
+					t.Errorf("%d bytes %+v %s: Read after WriteTo = %d, %v", n, so, tt.name, k, err)
+				}
+			}
+		}
+	}
+}
+
+// pieceWriter writes at most max bytes per call (and reports io.ErrShortWrite, as io.Writer
+// requires).
+type pieceWriter struct {
+	w   io.Writer
+	max int
+}
+
+func (p *pieceWriter) Write(b []byte) (int, error) {
+	if len(b) > p.max {
+		n, err := p.w.Write(b[:p.max])
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		return n, err
+	}
+	return p.w.Write(b)
+}
+
+// failWriter passes limit bytes to w, then fails.
+type failWriter struct {
+	w     io.Writer
+	limit int
+}
+
+var errWriterFull = errors.New("writer full")
+
+func (f *failWriter) Write(b []byte) (int, error) {
+	if len(b) > f.limit {
+		n, _ := f.w.Write(b[:f.limit])
+		f.limit = 0
+		return n, errWriterFull
+	}
+	f.limit -= len(b)
+	return f.w.Write(b)
+}
+
+// TestChunkReaderWriteToErrors: io.Copy (which uses WriteTo) reports ErrBodyLength for short and
+// long sources like Read, never sending the final chunk; a writer's error is returned and the
+// stream can go on from where the writer stopped.
+func TestChunkReaderWriteToErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name             string
+		declared, actual int
+		so               StreamOptions
+	}{
+		{"short", 100000, 99999, StreamOptions{}},
+		{"long", 2 * 8192, 2*8192 + 1, StreamOptions{ChunkLen: 8192}},
+		{"long, trailer", 10, 11, StreamOptions{Trailer: "sha256"}},
+	} {
+		req, _ := http.NewRequest("PUT", "https://h/b/k", nil)
+		src := bytes.NewReader(bytes.Repeat([]byte{'z'}, tt.actual))
+		if _, err := new(Signer).SignStreaming(docCreds, req, src, int64(tt.declared), tt.so, docOpt); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if _, err := io.Copy(&out, req.Body); !errors.Is(err, ErrBodyLength) {
+			t.Errorf("%s: io.Copy error %v, want ErrBodyLength", tt.name, err)
+		}
+		if bytes.Contains(out.Bytes(), []byte("\r\n0;chunk-signature=")) || bytes.HasPrefix(out.Bytes(), []byte("0;")) {
+			t.Errorf("%s: final chunk emitted despite the wrong length", tt.name)
+		}
+		if _, err := req.Body.(io.WriterTo).WriteTo(io.Discard); !errors.Is(err, ErrBodyLength) {
+			t.Errorf("%s: second WriteTo error %v", tt.name, err)
+		}
+	}
+
+	data := bytes.Repeat([]byte("abcdefgh"), 5000)
+	so := StreamOptions{ChunkLen: 8192, Trailer: "crc32c"}
+	want := encode(t, data, so)
+	req, _ := http.NewRequest("PUT", "https://h/b/k", nil)
+	if _, err := new(Signer).SignStreaming(docCreds, req, bytes.NewReader(data), int64(len(data)), so, docOpt); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	k, err := req.Body.(io.WriterTo).WriteTo(&failWriter{w: &got, limit: 12345})
+	if !errors.Is(err, errWriterFull) || k != 12345 || got.Len() != 12345 {
+		t.Fatalf("WriteTo into a failing writer = %d, %v (%d written)", k, err, got.Len())
+	}
+	if _, err := io.Copy(&got, req.Body); err != nil || !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("resuming after a writer error: %v, output equal: %v", err, bytes.Equal(got.Bytes(), want))
 	}
 }
