@@ -66,19 +66,34 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, bp, mimeType strin
 	}
 	req := &request{method: http.MethodPost, bucket: bucket, key: key, header: header,
 		query: url.Values{"uploads": {""}}}
-	resp, err := c.do(ctx, req)
-	if err != nil {
-		return "", err
+	// An attempt whose connection broke may have created an upload whose id
+	// we never saw: count them, and clean up after (see abortOrphans).
+	start, broken := time.Now(), 0
+	req.retrying = func(err error) {
+		if _, ok := errors.AsType[*RequestError](err); ok {
+			broken++
+		}
 	}
 	var out struct {
 		UploadID string `xml:"UploadId"`
 	}
-	if err := decodeXMLResponse(req, resp, &out); err != nil {
-		return "", err
-	}
-	if out.UploadID == "" {
-		return "", &RequestError{Method: req.method, Bucket: bucket, Key: key,
+	respHeader, err := c.doXML(ctx, req, &out)
+	if err == nil && out.UploadID == "" {
+		err = &RequestError{Method: req.method, Bucket: bucket, Key: key,
 			Err: fmt.Errorf("the answer to InitiateMultipartUpload has no UploadId")}
+	}
+	if err != nil {
+		out.UploadID = ""
+		// The last attempt too may have created an upload before it broke.
+		if _, ok := errors.AsType[*RequestError](err); ok && !errors.Is(err, ErrNoCredentials) {
+			broken++
+		}
+	}
+	if broken > 0 && ctx.Err() == nil {
+		c.abortOrphans(ctx, bucket, key, out.UploadID, start, respHeader, broken)
+	}
+	if err != nil {
+		return "", err
 	}
 	return out.UploadID, nil
 }
@@ -142,54 +157,72 @@ func (c *Client) listUploads(ctx context.Context, bucket, prefix string, maxUplo
 	var out []Upload
 	keyMarker, idMarker := "", ""
 	for {
-		q := url.Values{"uploads": {""}, "max-uploads": {strconv.Itoa(maxUploads)}}
-		if prefix != "" {
-			q.Set("prefix", prefix)
-		}
-		if keyMarker != "" {
-			q.Set("key-marker", keyMarker)
-			if idMarker != "" {
-				q.Set("upload-id-marker", idMarker)
-			}
-		}
-		req := &request{method: http.MethodGet, bucket: bucket, query: q}
-		var page struct {
-			IsTruncated        bool   `xml:"IsTruncated"`
-			NextKeyMarker      string `xml:"NextKeyMarker"`
-			NextUploadIDMarker string `xml:"NextUploadIdMarker"`
-			Uploads            []struct {
-				Key       string `xml:"Key"`
-				UploadID  string `xml:"UploadId"`
-				Initiated string `xml:"Initiated"`
-			} `xml:"Upload"`
-		}
-		_, err := c.doXML(ctx, req, &page)
-		var re *ResponseError
-		if errors.As(err, &re) && re.Code == "NoSuchUpload" && keyMarker == "" {
-			// The embedded store (gofakes3) answers so for a bucket that never
-			// had an upload; a bucket listing has no upload to miss.
-			return nil, nil
-		}
+		page, err := c.listUploadsPage(ctx, bucket, prefix, maxUploads, keyMarker, idMarker)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range page.Uploads {
-			out = append(out, Upload{Key: u.Key, UploadID: u.UploadID, Initiated: parseTime(u.Initiated)})
-		}
-		if !page.IsTruncated {
+		out = append(out, page.uploads...)
+		if !page.truncated {
 			return out, nil
 		}
-		nextKey, nextID := page.NextKeyMarker, page.NextUploadIDMarker
-		if nextKey == "" && len(page.Uploads) > 0 {
-			last := page.Uploads[len(page.Uploads)-1]
-			nextKey, nextID = last.Key, last.UploadID
+		if page.nextKey == "" || (page.nextKey == keyMarker && page.nextID == idMarker) {
+			return nil, &RequestError{Method: http.MethodGet, Bucket: bucket,
+				Err: fmt.Errorf("ListMultipartUploads: truncated page without a new marker (key %q, upload id %q)", page.nextKey, page.nextID)}
 		}
-		if nextKey == "" || (nextKey == keyMarker && nextID == idMarker) {
-			return nil, &RequestError{Method: req.method, Bucket: bucket,
-				Err: fmt.Errorf("ListMultipartUploads: truncated page without a new marker (key %q, upload id %q)", nextKey, nextID)}
-		}
-		keyMarker, idMarker = nextKey, nextID
+		keyMarker, idMarker = page.nextKey, page.nextID
 	}
+}
+
+// uploadsPage is one page of ListMultipartUploads.
+type uploadsPage struct {
+	uploads         []Upload
+	truncated       bool
+	nextKey, nextID string // the markers of the next page (from the last upload if the server sent none)
+}
+
+// listUploadsPage fetches the page of uploads of keys starting with prefix
+// that follows keyMarker and idMarker ("" for the first page).
+func (c *Client) listUploadsPage(ctx context.Context, bucket, prefix string, maxUploads int, keyMarker, idMarker string) (uploadsPage, error) {
+	q := url.Values{"uploads": {""}, "max-uploads": {strconv.Itoa(maxUploads)}}
+	if prefix != "" {
+		q.Set("prefix", prefix)
+	}
+	if keyMarker != "" {
+		q.Set("key-marker", keyMarker)
+		if idMarker != "" {
+			q.Set("upload-id-marker", idMarker)
+		}
+	}
+	req := &request{method: http.MethodGet, bucket: bucket, query: q}
+	var page struct {
+		IsTruncated        bool   `xml:"IsTruncated"`
+		NextKeyMarker      string `xml:"NextKeyMarker"`
+		NextUploadIDMarker string `xml:"NextUploadIdMarker"`
+		Uploads            []struct {
+			Key       string `xml:"Key"`
+			UploadID  string `xml:"UploadId"`
+			Initiated string `xml:"Initiated"`
+		} `xml:"Upload"`
+	}
+	_, err := c.doXML(ctx, req, &page)
+	var re *ResponseError
+	if errors.As(err, &re) && re.Code == "NoSuchUpload" && keyMarker == "" {
+		// The embedded store (gofakes3) answers so for a bucket that never
+		// had an upload; a bucket listing has no upload to miss.
+		return uploadsPage{}, nil
+	}
+	if err != nil {
+		return uploadsPage{}, err
+	}
+	out := uploadsPage{truncated: page.IsTruncated, nextKey: page.NextKeyMarker, nextID: page.NextUploadIDMarker}
+	for _, u := range page.Uploads {
+		out.uploads = append(out.uploads, Upload{Key: u.Key, UploadID: u.UploadID, Initiated: parseTime(u.Initiated)})
+	}
+	if out.nextKey == "" && len(page.Uploads) > 0 {
+		last := page.Uploads[len(page.Uploads)-1]
+		out.nextKey, out.nextID = last.Key, last.UploadID
+	}
+	return out, nil
 }
 
 // parseTime reads S3's ISO 8601 timestamps; a malformed one gives the zero
@@ -278,6 +311,11 @@ func quoteETag(etag string) string {
 // which may be in any order and whose ETags may carry quotes or not. A
 // "200 OK" whose body is an <Error> (S3 answers before assembling) is a
 // *ResponseError and is retried like a 500. It returns the result document.
+//
+// When a retry answers NoSuchUpload because an earlier attempt completed
+// the upload and only its answer was lost, the object is recognised by its
+// multipart ETag (see completedEarlier) and the result is built from a HEAD
+// of it: Location is then the engine's URL of the object.
 func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID string, parts []Part) (*CompleteResult, error) {
 	const fn = "CompleteMultipartUpload"
 	bucket, key, err := objectArg(fn, bp)
@@ -312,8 +350,17 @@ func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID strin
 	req := &request{method: http.MethodPost, bucket: bucket, key: key, body: body,
 		query:     url.Values{"uploadId": {uploadID}},
 		checkBody: true}
+	retried := false
+	req.retrying = func(error) { retried = true }
 	resp, err := c.do(ctx, req)
 	if err != nil {
+		// An earlier attempt may have completed the upload before its answer
+		// was lost: then the retry finds no upload, but the object is there.
+		if re, ok := errors.AsType[*ResponseError](err); ok && retried && re.Code == "NoSuchUpload" {
+			if res := c.completedEarlier(ctx, bucket, key, sorted); res != nil {
+				return res, nil
+			}
+		}
 		return nil, err
 	}
 	var out struct {

@@ -89,6 +89,13 @@ type request struct {
 	okStatus       []int // extra statuses that are not errors, e.g. 304
 	checkBody      bool  // detect "200 OK with an <Error> body"
 	pathStyle      bool  // force path-style addressing (GetBucketLocation)
+
+	// retrying, if not nil, is called on the caller's goroutine with the
+	// failure each time do or doXML is about to send the request again. A
+	// *RequestError there means the connection broke, so the server may have
+	// acted on the failed attempt (multipart.go: initiate and complete use
+	// it to clean up or to recognise their own earlier success).
+	retrying func(err error)
 }
 
 // streamSpec is an aws-chunked upload body for request.stream.
@@ -156,6 +163,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		lastErr = err
 		if !retry || attempt >= c.cfg.MaxTries || !r.replayable(oneShot) || ctx.Err() != nil {
 			return nil, err
+		}
+		if r.retrying != nil {
+			r.retrying(err)
 		}
 		if serr := c.backoff(ctx, attempt); serr != nil {
 			return nil, &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key,
@@ -409,6 +419,9 @@ func (c *Client) doXML(ctx context.Context, r *request, v any) (http.Header, err
 			return nil, err
 		}
 		reflect.ValueOf(v).Elem().SetZero()
+		if r.retrying != nil {
+			r.retrying(err)
+		}
 		if serr := c.backoff(ctx, attempt); serr != nil {
 			return nil, &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key,
 				Err: fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)}

@@ -1,0 +1,129 @@
+package engine
+
+// Recovering from connections that break after the server acted on a
+// multipart request (docs/engine.md, "Lost answers"):
+//
+//   - CompleteMultipartUpload: the server completed the upload but the
+//     answer was lost; the retry finds no upload (404 NoSuchUpload).
+//     completedEarlier recognises the object by its multipart ETag.
+//   - InitiateMultipartUpload: the server created an upload but the answer
+//     was lost; the retry creates another, and the first is orphaned (its
+//     parts cost storage until a lifecycle rule removes them). abortOrphans
+//     finds it by key and initiation time and aborts it.
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// completedEarlier reports whether bucket/key now holds the object that
+// completing an upload of parts (sorted by part number) would have made,
+// and if so returns its CompleteResult, built from a HEAD of the key.
+//
+// The evidence is the object's ETag: S3, MinIO and versitygw give a
+// multipart object the ETag hex(MD5(MD5(part 1) || ... || MD5(part N)))-N,
+// the MD5s taken from the parts' ETags. An object written by anyone else
+// (a plain PUT, another multipart upload) has another ETag, so a match
+// means the upload we were completing is the object there now. When the
+// parts' ETags are not hex MD5s (SSE-C or SSE-KMS on AWS), only the "-N"
+// suffix can be compared. A server whose multipart objects carry another
+// kind of ETag (the embedded store's is the MD5 of the whole content) never
+// matches: the NoSuchUpload error stands, as before this check.
+func (c *Client) completedEarlier(ctx context.Context, bucket, key string, parts []Part) *CompleteResult {
+	resp, err := c.do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key})
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	etag := resp.Header.Get("ETag")
+	if !multipartETagMatches(etag, parts) {
+		return nil
+	}
+	return &CompleteResult{Location: c.endpoint(bucket, key, false).String(), Bucket: bucket, Key: key, ETag: etag}
+}
+
+// multipartETag is the ETag S3 gives the object assembled from parts (sorted
+// by part number): hex(MD5 of the concatenated binary MD5s) + "-" + count,
+// without quotes. ok is false when a part's ETag is not a hex MD5.
+func multipartETag(parts []Part) (etag string, ok bool) {
+	h := md5.New()
+	for _, p := range parts {
+		sum, err := hex.DecodeString(strings.Trim(strings.TrimSpace(p.ETag), `"`))
+		if err != nil || len(sum) != md5.Size {
+			return "", false
+		}
+		h.Write(sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(parts)), true
+}
+
+// multipartETagMatches reports whether etag (quoted or not) is the
+// multipart ETag of parts; see completedEarlier.
+func multipartETagMatches(etag string, parts []Part) bool {
+	got := strings.ToLower(strings.Trim(strings.TrimSpace(etag), `"`))
+	if !strings.HasSuffix(got, "-"+strconv.Itoa(len(parts))) {
+		return false
+	}
+	if want, ok := multipartETag(parts); ok {
+		return got == want
+	}
+	return true
+}
+
+// orphanSlack widens the window in which an upload counts as initiated by
+// this call: server timestamps may be truncated to the second, and the
+// skew measured from the Date header is up to a second off.
+const orphanSlack = 10 * time.Second
+
+// abortOrphans aborts the uploads of bucket/key that the broken attempts of
+// one InitiateMultipartUpload call (started at start, broken of them) may
+// have created. ours is the upload id the call returned ("" when it failed);
+// h holds the final answer's headers (nil on failure), whose Date gives the
+// server's clock.
+//
+// S3 offers no way to tag an upload so that a lost one can be recognised
+// (its metadata is not listed, initiation has no idempotency token), so the
+// rule is by key and time, kept narrow because aborting someone else's
+// upload would break their transfer:
+//
+//   - one ListMultipartUploads page with prefix = key (cheap); if it is
+//     truncated, nothing is done;
+//   - candidates are uploads of exactly key, not ours, initiated no earlier
+//     than start (on the server's clock, skew measured from Date) minus
+//     orphanSlack; an upload without an Initiated time is never one;
+//   - if there are more candidates than broken attempts, some belong to
+//     another client uploading the same key right now: nothing is aborted.
+//
+// Everything here is best effort: a failure leaves the orphan, as before
+// this cleanup, and never fails the initiate.
+func (c *Client) abortOrphans(ctx context.Context, bucket, key, ours string, start time.Time, h http.Header, broken int) {
+	since := start.Add(-orphanSlack)
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		since = since.Add(d.Sub(time.Now()))
+	}
+	page, err := c.listUploadsPage(ctx, bucket, key, pageSize, "", "")
+	if err != nil || page.truncated {
+		return
+	}
+	var orphans []string
+	for _, u := range page.uploads {
+		if u.Key == key && u.UploadID != ours && !u.Initiated.IsZero() && !u.Initiated.Before(since) {
+			orphans = append(orphans, u.UploadID)
+		}
+	}
+	if len(orphans) > broken {
+		return
+	}
+	for _, id := range orphans {
+		if resp, err := c.do(ctx, &request{method: http.MethodDelete, bucket: bucket, key: key,
+			query: url.Values{"uploadId": {id}}}); err == nil {
+			drainClose(resp.Body)
+		}
+	}
+}
