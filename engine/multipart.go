@@ -51,6 +51,11 @@ type CompleteResult struct {
 // Content-Type; h holds the object's other headers (x-amz-meta-*,
 // Content-Disposition, x-amz-acl, ...), which belong to this request, not to
 // the parts.
+//
+// When an attempt's connection broke (the server may have created an upload
+// whose id never arrived) and the request was sent again, the upload that
+// attempt left is aborted afterwards if it can be told apart safely; see
+// abortOrphans for the rule.
 func (c *Client) InitiateMultipartUpload(ctx context.Context, bp, mimeType string, h http.Header) (string, error) {
 	const fn = "InitiateMultipartUpload"
 	bucket, key, err := objectArg(fn, bp)
