@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -209,6 +210,8 @@ type chunkReader struct {
 	decodedLen          int64
 	err                 error
 	sts                 []byte
+	fill                int        // push: bytes of the current chunk in buf
+	pw                  pushWriter // push: the source's destination
 }
 
 func newChunkReader(src io.Reader, decodedLen int64, so StreamOptions, key [sha256.Size]byte, amzDate, scope, seed string) (*chunkReader, error) {
@@ -280,32 +283,24 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 // WriteTo implements io.WriterTo, which io.Copy prefers to Read: each frame goes to w straight
 // from the chunk buffer (the frame header, the data, the CRLF), so the copy into a caller's
-// buffer that Read needs disappears. It writes exactly the bytes Read would give, continues
-// after earlier Reads, and returns the same errors (nil at the end of the encoding). Note that
-// net/http does not use it for a body with a known ContentLength (it wraps the body in an
-// io.LimitReader), so an upload through net/http still goes through Read.
+// buffer that Read needs disappears. When the source is a *bytes.Reader or *bytes.Buffer, the
+// source copy goes too: the source writes its bytes to the encoder, which hashes each whole
+// chunk where it lies and writes it on (only the last chunk, and a chunk split across the
+// source's writes, pass through the chunk buffer). It writes exactly the bytes Read would give,
+// continues after earlier Reads, and returns the same errors (nil at the end of the encoding).
+// An error of w (io.ErrShortWrite for a short write) sticks: the encoding cannot go on after
+// it, with WriteTo or Read.
+//
+// net/http does not use WriteTo for a body with a known ContentLength (it wraps the body in an
+// io.LimitReader), so an upload through net/http goes through Read.
 func (r *chunkReader) WriteTo(w io.Writer) (int64, error) {
 	var n int64
 	for {
-		for _, p := range [...]*[]byte{&r.pHead, &r.pData, &r.pTail} {
-			if len(*p) == 0 {
-				continue
-			}
-			k, err := w.Write(*p)
-			if k < 0 || k > len(*p) {
-				k = 0
-				if err == nil {
-					err = errors.New("signature: writer returned an invalid count")
-				}
-			}
-			*p = (*p)[k:]
-			n += int64(k)
-			if err == nil && len(*p) > 0 {
-				err = io.ErrShortWrite
-			}
-			if err != nil {
-				return n, err
-			}
+		k, err := r.flush(w)
+		n += k
+		if err != nil {
+			r.err = err // pending output may be lost
+			return n, err
 		}
 		switch {
 		case r.err == io.EOF:
@@ -314,10 +309,134 @@ func (r *chunkReader) WriteTo(w io.Writer) (int64, error) {
 			return n, r.err
 		case r.done:
 			r.err = io.EOF
+		case r.remaining > 0 && inMemory(r.src):
+			k, err := r.push(w)
+			n += k
+			if err != nil {
+				r.err = err
+			}
 		default:
 			r.err = r.next()
 		}
 	}
+}
+
+// inMemory reports sources whose WriteTo hands over their remaining bytes in place, in one
+// Write (not *strings.Reader: its WriteTo converts the string to a new []byte).
+func inMemory(src io.Reader) bool {
+	switch src.(type) {
+	case *bytes.Reader, *bytes.Buffer:
+		return true
+	}
+	return false
+}
+
+// flush writes the pending output to w.
+func (r *chunkReader) flush(w io.Writer) (int64, error) {
+	var n int64
+	for _, p := range [...]*[]byte{&r.pHead, &r.pData, &r.pTail} {
+		if len(*p) == 0 {
+			continue
+		}
+		k, err := w.Write(*p)
+		if k < 0 || k > len(*p) {
+			k = 0
+			if err == nil {
+				err = errors.New("signature: writer returned an invalid count")
+			}
+		}
+		*p = (*p)[k:]
+		n += int64(k)
+		if err == nil && len(*p) > 0 {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// push encodes the rest of an in-memory source (see inMemory) by letting it write to the
+// encoder, and leaves the last data chunk pending (and r.peeked set) once the source has
+// ended at its declared length.
+func (r *chunkReader) push(w io.Writer) (int64, error) {
+	r.pw = pushWriter{r: r, dst: w}
+	_, err := r.src.(io.WriterTo).WriteTo(&r.pw)
+	n, perr := r.pw.n, r.pw.err
+	r.pw = pushWriter{}
+	switch {
+	case perr != nil: // w's error or ErrBodyLength, whatever the source made of it
+		return n, perr
+	case err != nil:
+		return n, fmt.Errorf("signature: reading body: %w", err)
+	case r.remaining > 0:
+		return n, fmt.Errorf("signature: body ended after %d of its %d declared bytes: %w",
+			r.decodedLen-r.remaining+int64(r.fill), r.decodedLen, ErrBodyLength)
+	}
+	// The source ended exactly at the declared length: the held last chunk can go.
+	r.peeked = true
+	data := r.buf[:r.fill]
+	r.fill = 0
+	if r.checksum != nil {
+		r.checksum.Write(data)
+	}
+	r.frame(data)
+	return n, nil
+}
+
+// pushWriter receives an in-memory source's bytes for chunkReader.push. It never keeps the
+// slices it is given: whole chunks are hashed and written to dst during the call, and the rest
+// is copied into the chunk buffer.
+type pushWriter struct {
+	r   *chunkReader
+	dst io.Writer
+	n   int64 // bytes written to dst
+	err error
+}
+
+func (pw *pushWriter) Write(p []byte) (int, error) {
+	if pw.err != nil {
+		return 0, pw.err
+	}
+	r, total := pw.r, len(p)
+	for len(p) > 0 {
+		if r.remaining == 0 {
+			// Past the declared length (the last chunk is held, not sent).
+			pw.err = fmt.Errorf("signature: body is longer than its declared length: %w", ErrBodyLength)
+			return total - len(p), pw.err
+		}
+		want := int(min(int64(r.chunkLen), r.remaining))
+		var data []byte
+		if r.fill == 0 && len(p) >= want && r.remaining > int64(want) {
+			data, p = p[:want], p[want:] // a whole chunk, not the last: in place
+		} else {
+			c := copy(r.buf[r.fill:want], p)
+			r.fill += c
+			p = p[c:]
+			if r.fill < want {
+				continue
+			}
+			if r.remaining == int64(want) {
+				r.remaining = 0 // the last chunk: held until the source has ended
+				continue
+			}
+			data, r.fill = r.buf[:want], 0
+		}
+		r.remaining -= int64(want)
+		if r.checksum != nil {
+			r.checksum.Write(data)
+		}
+		r.frame(data)
+		k, err := r.flush(pw.dst)
+		pw.n += k
+		if err != nil {
+			r.pHead, r.pData, r.pTail = nil, nil, nil // pData may be p, which must not be kept
+			pw.err = err
+			return total - len(p), err
+		}
+	}
+	return total, nil
 }
 
 // Close closes the source when it is an io.Closer.
