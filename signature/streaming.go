@@ -114,7 +114,8 @@ func EncodedLength(decodedLen int64, so StreamOptions) (int64, error) {
 // EncodedLength, and signed as content-length) and the headers SignHTTP sets; opt.PayloadHash
 // is ignored (the variant decides it). The body fails with ErrBodyLength if body yields fewer or
 // more than decodedLen bytes, so a short source can never complete an upload. req.GetBody is
-// cleared: to retry, sign again with a fresh body.
+// cleared: to retry, sign again with a fresh body. The body also implements io.WriterTo (see
+// NewChunkReader).
 func (s *Signer) SignStreaming(creds Credentials, req *http.Request, body io.Reader, decodedLen int64,
 	so StreamOptions, opt Options) (*Signed, error) {
 	encLen, err := EncodedLength(decodedLen, so)
@@ -167,7 +168,9 @@ func (s *Signer) SignStreaming(creds Credentials, req *http.Request, body io.Rea
 // NewChunkReader returns the aws-chunked encoding of body (decodedLen bytes) whose chunk
 // signatures chain from seedSignature, for callers that sign the seed request themselves (and
 // for tests). signingKey is the derived SigV4 key (see SigningKey), amzDate and scope those of
-// the seed request.
+// the seed request. The reader also implements io.WriterTo, which io.Copy uses: the same bytes
+// without the copy into a read buffer, and without any copy when body is a *bytes.Reader or
+// *bytes.Buffer (hashed in place). It holds one chunk buffer either way.
 func NewChunkReader(body io.Reader, decodedLen int64, so StreamOptions, signingKey []byte, amzDate, scope, seedSignature string) (io.ReadCloser, error) {
 	if len(signingKey) != sha256.Size {
 		return nil, fmt.Errorf("signature: signing key must be %d bytes, got %d", sha256.Size, len(signingKey))
