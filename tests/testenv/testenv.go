@@ -151,23 +151,7 @@ func Local(t testing.TB) Server {
 // fails the test under CI=true; when both are missing the test is skipped.
 func Remotes(t testing.TB) []Server {
 	t.Helper()
-	var out []Server
-	for _, name := range []string{NameMinIO, NameVersityGW} {
-		s, missing, err := fromEnv(name)
-		if err != nil {
-			t.Fatalf("testenv: %v", err)
-		}
-		if len(missing) > 0 {
-			if CI() {
-				t.Fatalf("testenv: %s not configured (%s unset) [CI=true: a missing server is a failure]",
-					name, strings.Join(missing, ", "))
-			}
-			t.Logf("testenv: %s not configured (%s unset); run the tests through tests/run.sh",
-				name, strings.Join(missing, ", "))
-			continue
-		}
-		out = append(out, s)
-	}
+	out := configured(t, "run the tests through tests/run.sh")
 	if len(out) == 0 {
 		t.Skip("testenv: no remote S3 server configured; run the tests through tests/run.sh")
 	}
@@ -180,23 +164,7 @@ func Remotes(t testing.TB) []Server {
 // CI=true; the embedded store is always there.
 func Servers(t testing.TB) []Server {
 	t.Helper()
-	var out []Server
-	for _, name := range []string{NameMinIO, NameVersityGW} {
-		s, missing, err := fromEnv(name)
-		if err != nil {
-			t.Fatalf("testenv: %v", err)
-		}
-		if len(missing) > 0 {
-			if CI() {
-				t.Fatalf("testenv: %s not configured (%s unset) [CI=true: a missing server is a failure]",
-					name, strings.Join(missing, ", "))
-			}
-			t.Logf("testenv: %s not configured (%s unset); testing the embedded store only for it",
-				name, strings.Join(missing, ", "))
-			continue
-		}
-		out = append(out, s)
-	}
+	out := configured(t, "testing the embedded store only for it")
 	return append(out, Local(t))
 }
 
@@ -231,4 +199,27 @@ func UniqueBucket(t testing.TB, prefix string) string {
 		t.Fatalf("testenv: random bucket suffix: %v", err)
 	}
 	return p + "-" + hex.EncodeToString(rnd)
+}
+
+// configured returns the remote servers the environment describes. A
+// missing one fails the test under CI=true, else is logged with note.
+func configured(t testing.TB, note string) []Server {
+	t.Helper()
+	var out []Server
+	for _, name := range []string{NameMinIO, NameVersityGW} {
+		s, missing, err := fromEnv(name)
+		if err != nil {
+			t.Fatalf("testenv: %v", err)
+		}
+		if len(missing) > 0 {
+			if CI() {
+				t.Fatalf("testenv: %s not configured (%s unset) [CI=true: a missing server is a failure]",
+					name, strings.Join(missing, ", "))
+			}
+			t.Logf("testenv: %s not configured (%s unset); %s", name, strings.Join(missing, ", "), note)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
