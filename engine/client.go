@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -103,4 +104,12 @@ func (c *Client) WithConfig(cfg Config) (*Client, error) {
 	}
 	n.retryBase, n.retryCap = c.retryBase, c.retryCap
 	return n, nil
+}
+
+// Format prints where the client points, never its credentials: fmt cannot
+// call the redacting methods of values in unexported fields, so %+v of a
+// Client would otherwise reach the keys through them.
+func (c Client) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "engine.Client{Host: %q, Region: %q, Scheme: %q, PathStyle: %t}",
+		c.cfg.Host, c.cfg.Region, c.cfg.Scheme, c.cfg.PathStyle)
 }

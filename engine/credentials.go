@@ -574,6 +574,11 @@ type cachedProvider struct {
 	flight  *flight
 }
 
+// Format never shows the cached keys (see Client.Format for why).
+func (c *cachedProvider) Format(f fmt.State, verb rune) {
+	io.WriteString(f, "engine.cachedCredentials")
+}
+
 type flight struct {
 	done    chan struct{}
 	creds   signature.Credentials

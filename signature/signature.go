@@ -92,7 +92,9 @@ type Options struct {
 	PayloadHash string    // hex SHA-256, UnsignedPayload or a Streaming* constant; "" means EmptySHA256 (UnsignedPayload for Presign)
 }
 
-// Signed holds everything a caller, a test or a debug flag may want to see. It holds no secret.
+// Signed holds everything a caller, a test or a debug flag may want to see. It holds no secret
+// key, but CanonicalRequest and a presigned URL carry the session token, if any, exactly as the
+// request does; printing a Signed with fmt redacts the token (see Format).
 type Signed struct {
 	CanonicalRequest string
 	StringToSign     string
@@ -108,6 +110,46 @@ type Signed struct {
 type Signer struct {
 	mu   sync.RWMutex
 	keys map[keyID][sha256.Size]byte
+}
+
+// Format prints the signature's fields with any session token replaced by REDACTED, whatever
+// the verb, so that a debug print cannot leak it.
+func (s Signed) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "signature.Signed{CanonicalRequest: %q, StringToSign: %q, Signature: %q, SignedHeaders: %q, Scope: %q, AmzDate: %q, URL: %q}",
+		redactToken(s.CanonicalRequest), s.StringToSign, s.Signature, s.SignedHeaders, s.Scope, s.AmzDate, redactToken(s.URL))
+}
+
+// redactToken replaces the value of a session token in a canonical request (header line
+// "x-amz-security-token:..." or query parameter) or URL.
+func redactToken(s string) string {
+	for _, marker := range []string{"x-amz-security-token:", "X-Amz-Security-Token="} {
+		for from := 0; ; {
+			i := strings.Index(s[from:], marker)
+			if i < 0 {
+				break
+			}
+			start := from + i + len(marker)
+			end := start
+			for end < len(s) && s[end] != '\n' && s[end] != '&' {
+				end++
+			}
+			s = s[:start] + "REDACTED" + s[end:]
+			from = start + len("REDACTED")
+		}
+	}
+	return s
+}
+
+// Format prints how many signing keys are cached, never the keys or the secrets they are
+// cached under.
+func (s *Signer) Format(f fmt.State, verb rune) {
+	n := 0
+	if s != nil {
+		s.mu.RLock()
+		n = len(s.keys)
+		s.mu.RUnlock()
+	}
+	fmt.Fprintf(f, "signature.Signer{cached keys: %d}", n)
 }
 
 type keyID struct {
