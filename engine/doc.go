@@ -58,6 +58,10 @@
 //   - Get and put: Client.GetProc (streaming), Client.GetBytes,
 //     Client.GetFile, Client.Put (aws-chunked streaming from a writer),
 //     Client.PutBytes, Client.PutFile, MIMEType, ContentDisposition.
+//   - Patterns: Glob (CompileGlob, GlobMatch) matches keys and relative
+//     paths with "*", "**", "?", classes, braces and escapes, and gives the
+//     literal prefix to list from; PathFilter applies include and exclude
+//     patterns the way rsync and rclone do.
 //   - Multipart: Client.MultipartPut, Client.MultipartPutFile,
 //     Client.IncompleteMultipartPutFile, Client.ResumeMultipartPutFile and
 //     the building blocks Client.InitiateMultipartUpload,

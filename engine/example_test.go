@@ -248,3 +248,27 @@ func ExampleRequestError() {
 	// true true HEAD docs readme.txt
 	// false
 }
+
+func ExampleGlob() {
+	g := engine.MustCompileGlob("logs/2026-*/app-??.log.gz")
+	fmt.Println(g.Match("logs/2026-01/app-07.log.gz"), g.Match("logs/2026-01/x/app-07.log.gz"))
+	fmt.Println(g.LiteralPrefix())
+	// Output:
+	// true false
+	// logs/2026-
+}
+
+func ExamplePathFilter() {
+	f, err := engine.NewPathFilter([]string{"*.txt", "docs/**"}, []string{"secret*"})
+	if err != nil {
+		panic(err)
+	}
+	for _, rel := range []string{"a/b/notes.txt", "docs/x.pdf", "a/secret.txt", "a/b.pdf"} {
+		fmt.Println(rel, f.Match(rel))
+	}
+	// Output:
+	// a/b/notes.txt true
+	// docs/x.pdf true
+	// a/secret.txt false
+	// a/b.pdf false
+}
