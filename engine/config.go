@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -35,6 +36,14 @@ type Config struct {
 	HTTPClient  *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
 	MIMEType    func(path string) string // nil = engine.MIMEType
 	Credentials CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
+
+	// Root, if set, confines the file functions (GetFile, PutFile and the
+	// multipart file functions) to one directory: every file name is
+	// resolved inside it through os.Root, one directory at a time with
+	// openat, so neither "..", an absolute path nor a symbolic link (even
+	// one swapped in while a transfer runs) reaches a file outside it.
+	// Names are then relative to Root. nil = the whole file system.
+	Root *os.Root
 }
 
 // withDefaults fills zero fields and validates the rest.

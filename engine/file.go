@@ -32,12 +32,69 @@ func checkFileMode(fn, mode string) error {
 	return fmt.Errorf("engine.%s: mode %q: want \"binary\" or \"text\"", fn, mode)
 }
 
+// fileSystem is where the file functions find files: the whole file
+// system, or Config.Root. Every file access of the engine goes through it.
+type fileSystem struct{ root *os.Root }
+
+func (c *Client) files() fileSystem { return fileSystem{root: c.cfg.Root} }
+
+func (fsys fileSystem) open(name string) (*os.File, error) {
+	if fsys.root != nil {
+		return fsys.root.Open(name)
+	}
+	return os.Open(name)
+}
+
+func (fsys fileSystem) openFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	if fsys.root != nil {
+		return fsys.root.OpenFile(name, flag, perm)
+	}
+	return os.OpenFile(name, flag, perm)
+}
+
+func (fsys fileSystem) stat(name string) (fs.FileInfo, error) {
+	if fsys.root != nil {
+		return fsys.root.Stat(name)
+	}
+	return os.Stat(name)
+}
+
+func (fsys fileSystem) lstat(name string) (fs.FileInfo, error) {
+	if fsys.root != nil {
+		return fsys.root.Lstat(name)
+	}
+	return os.Lstat(name)
+}
+
+func (fsys fileSystem) remove(name string) error {
+	if fsys.root != nil {
+		return fsys.root.Remove(name)
+	}
+	return os.Remove(name)
+}
+
+func (fsys fileSystem) rename(from, to string) error {
+	if fsys.root != nil {
+		return fsys.root.Rename(from, to)
+	}
+	return os.Rename(from, to)
+}
+
+func (fsys fileSystem) link(from, to string) error {
+	if fsys.root != nil {
+		return fsys.root.Link(from, to)
+	}
+	return os.Link(from, to)
+}
+
 // fileSink is where GetFile writes a download. Replacing modes write a
 // temporary file in the target's directory and rename it over the target on
 // commit, so a failed download never leaves a truncated or partial file under
 // the final name. Append and update write in place; they cannot be atomic.
 type fileSink struct {
 	*os.File
+	fsys    fileSystem
+	name    string // the name File was opened with (File.Name() differs under a Root)
 	final   string
 	exists  string
 	temp    bool // File is a temporary file to rename to final on commit
@@ -46,16 +103,16 @@ type fileSink struct {
 
 // checkExists is the part of the exists-mode check that runs before any
 // request: "error" fails when the file exists and "update" when it doesn't.
-func checkExists(fn, file, exists string) error {
+func (fsys fileSystem) checkExists(fn, file, exists string) error {
 	switch exists {
 	case "", ExistsError:
-		if _, err := os.Lstat(file); err == nil {
+		if _, err := fsys.lstat(file); err == nil {
 			return fmt.Errorf("engine.%s: %s: %w", fn, file, fs.ErrExist)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("engine.%s: %w", fn, err)
 		}
 	case ExistsUpdate:
-		st, err := os.Stat(file)
+		st, err := fsys.stat(file)
 		if err != nil {
 			return fmt.Errorf("engine.%s: exists mode \"update\" needs an existing file: %w", fn, err)
 		}
@@ -71,55 +128,56 @@ func checkExists(fn, file, exists string) error {
 
 // openSink opens the destination for a download according to exists. Call
 // checkExists first; openSink repeats the checks that matter at open time.
-func openSink(fn, file, exists string) (*fileSink, error) {
+func (fsys fileSystem) openSink(fn, file, exists string) (*fileSink, error) {
 	switch exists {
 	case ExistsAppend:
-		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
+		f, err := fsys.openFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
 		if err != nil {
 			return nil, fmt.Errorf("engine.%s: %w", fn, err)
 		}
-		return &fileSink{File: f, final: file, exists: exists}, nil
+		return &fileSink{File: f, fsys: fsys, name: file, final: file, exists: exists}, nil
 	case ExistsUpdate:
-		f, err := os.OpenFile(file, os.O_WRONLY, 0)
+		f, err := fsys.openFile(file, os.O_WRONLY, 0)
 		if err != nil {
 			return nil, fmt.Errorf("engine.%s: %w", fn, err)
 		}
-		return &fileSink{File: f, final: file, exists: exists}, nil
+		return &fileSink{File: f, fsys: fsys, name: file, final: file, exists: exists}, nil
 	}
 	dir, base := filepath.Split(file)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := createTemp(dir, base)
+	f, name, err := fsys.createTemp(dir, base)
 	if err != nil {
 		return nil, fmt.Errorf("engine.%s: %w", fn, err)
 	}
-	if st, err := os.Stat(file); err == nil && st.Mode().IsRegular() {
+	if st, err := fsys.stat(file); err == nil && st.Mode().IsRegular() {
 		// Keep the permissions of the file we replace, as truncating would.
 		if err := f.Chmod(st.Mode().Perm()); err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			fsys.remove(name)
 			return nil, fmt.Errorf("engine.%s: %w", fn, err)
 		}
 	}
-	return &fileSink{File: f, final: file, exists: exists, temp: true, noClobb: exists == "" || exists == ExistsError}, nil
+	return &fileSink{File: f, fsys: fsys, name: name, final: file, exists: exists, temp: true, noClobb: exists == "" || exists == ExistsError}, nil
 }
 
-// createTemp creates a new hidden file next to the target. Unlike
-// os.CreateTemp it asks for mode 0666, so the umask decides the permissions
-// of a downloaded file as it would for a file created in place.
-func createTemp(dir, base string) (*os.File, error) {
+// createTemp creates a new hidden file next to the target and returns it
+// with its name. Unlike os.CreateTemp it asks for mode 0666, so the umask
+// decides the permissions of a downloaded file as it would for a file
+// created in place.
+func (fsys fileSystem) createTemp(dir, base string) (*os.File, string, error) {
 	var b [6]byte
 	for range 100 {
 		rand.Read(b[:])
 		name := filepath.Join(dir, "."+base+".s3lua-"+hex.EncodeToString(b[:])+".tmp")
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err := fsys.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		return f, err
+		return f, name, err
 	}
-	return nil, fmt.Errorf("cannot create a temporary file in %s", dir)
+	return nil, "", fmt.Errorf("cannot create a temporary file in %s", dir)
 }
 
 // commit makes the written data durable and visible under the final name.
@@ -130,23 +188,23 @@ func (s *fileSink) commit(fn string) error {
 		}
 		return nil
 	}
-	tmp := s.File.Name()
+	tmp := s.name
 	err := s.File.Sync()
 	if cerr := s.File.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		if s.noClobb {
-			err = linkNoClobber(tmp, s.final)
+			err = s.fsys.linkNoClobber(tmp, s.final)
 		} else {
-			err = os.Rename(tmp, s.final)
+			err = s.fsys.rename(tmp, s.final)
 		}
 	}
 	if err != nil {
-		os.Remove(tmp)
+		s.fsys.remove(tmp)
 		return fmt.Errorf("engine.%s: %w", fn, err)
 	}
-	syncDir(filepath.Dir(s.final))
+	s.fsys.syncDir(filepath.Dir(s.final))
 	return nil
 }
 
@@ -155,32 +213,32 @@ func (s *fileSink) commit(fn string) error {
 func (s *fileSink) abort() {
 	s.File.Close()
 	if s.temp {
-		os.Remove(s.File.Name())
+		s.fsys.remove(s.name)
 	}
 }
 
 // linkNoClobber moves tmp to final unless final exists (someone created it
 // during the download): a hard link fails with EEXIST instead of replacing.
 // Where hard links are not supported it falls back to check-then-rename.
-func linkNoClobber(tmp, final string) error {
-	err := os.Link(tmp, final)
+func (fsys fileSystem) linkNoClobber(tmp, final string) error {
+	err := fsys.link(tmp, final)
 	if err == nil {
-		os.Remove(tmp)
+		fsys.remove(tmp)
 		return nil
 	}
 	if errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if _, serr := os.Lstat(final); serr == nil {
+	if _, serr := fsys.lstat(final); serr == nil {
 		return &fs.PathError{Op: "create", Path: final, Err: fs.ErrExist}
 	}
-	return os.Rename(tmp, final)
+	return fsys.rename(tmp, final)
 }
 
 // syncDir flushes a directory entry change (the rename) where the OS allows
 // it; failures are ignored because some systems cannot fsync directories.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
+func (fsys fileSystem) syncDir(dir string) {
+	if d, err := fsys.open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}

@@ -34,7 +34,7 @@ func TestCheckExists(t *testing.T) {
 		{present, "must-truncate", `exists mode "must-truncate"`},
 	}
 	for _, tt := range tests {
-		err := checkExists("GetFile", tt.file, tt.exists)
+		err := noRoot.checkExists("GetFile", tt.file, tt.exists)
 		if tt.wantErr == "" {
 			if err != nil {
 				t.Errorf("checkExists(%s, %q) = %v, want nil", filepath.Base(tt.file), tt.exists, err)
@@ -88,10 +88,10 @@ func TestFileSink(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := checkExists("GetFile", file, tt.exists); err != nil {
+			if err := noRoot.checkExists("GetFile", file, tt.exists); err != nil {
 				t.Fatal(err)
 			}
-			s, err := openSink("GetFile", file, tt.exists)
+			s, err := noRoot.openSink("GetFile", file, tt.exists)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func TestFileSink(t *testing.T) {
 func TestFileSinkNoClobber(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
-	s, err := openSink("GetFile", file, "error")
+	s, err := noRoot.openSink("GetFile", file, "error")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,3 +155,6 @@ func TestFileSinkNoClobber(t *testing.T) {
 		t.Errorf("%d entries, want 1 (no temporary file left)", len(entries))
 	}
 }
+
+// noRoot is the file system without Config.Root.
+var noRoot = fileSystem{}

@@ -196,11 +196,12 @@ func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, op
 	if err := checkFileMode(fn, opt.Mode); err != nil {
 		return err
 	}
-	if err := checkExists(fn, file, opt.Exists); err != nil {
+	fsys := c.files()
+	if err := fsys.checkExists(fn, file, opt.Exists); err != nil {
 		return err
 	}
 	return c.getProc(ctx, fn, bp, h, nil, func(body io.Reader, resp *http.Response) error {
-		sink, err := openSink(fn, file, opt.Exists)
+		sink, err := fsys.openSink(fn, file, opt.Exists)
 		if err != nil {
 			return err
 		}

@@ -390,7 +390,7 @@ func (c *Client) planFile(fn, bp, file string, opt MultipartFileOptions) (bucket
 	if opt.Workers < 0 {
 		return "", "", nil, argError(fn, "workers %d: want at least 1 (0 = Config.Workers)", opt.Workers)
 	}
-	f, size, err := openRegular(fn, file)
+	f, size, err := c.files().openRegular(fn, file)
 	if err != nil {
 		return "", "", nil, err
 	}

@@ -293,7 +293,7 @@ func (c *Client) PutFile(ctx context.Context, bp, file string, opt PutFileOption
 	if err != nil {
 		return nil, err
 	}
-	f, size, err := openRegular(fn, file)
+	f, size, err := c.files().openRegular(fn, file)
 	if err != nil {
 		return nil, err
 	}
@@ -332,11 +332,11 @@ func (c *Client) PutFile(ctx context.Context, bp, file string, opt PutFileOption
 }
 
 // openRegular opens a regular file for upload and returns its size.
-func openRegular(fn, file string) (*os.File, int64, error) {
+func (fsys fileSystem) openRegular(fn, file string) (*os.File, int64, error) {
 	if file == "" {
 		return nil, 0, argError(fn, "empty file name")
 	}
-	f, err := os.Open(file)
+	f, err := fsys.open(file)
 	if err != nil {
 		return nil, 0, fmt.Errorf("engine.%s: %w", fn, err)
 	}

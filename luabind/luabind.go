@@ -66,6 +66,7 @@ type module struct {
 	client  *engine.Client // current settings; replaced by setters and s3.with
 	mime    *lua.LFunction // path_to_mime_proc set by the script; nil = the client's
 	root    string         // resolved Options.Root, "" when unset
+	rootFS  *os.Root       // Options.Root opened: every file access goes through it
 	buckets map[string]bool
 
 	// callbacks counts, per thread, the callbacks of this module running
@@ -146,6 +147,14 @@ func newModule(opts Options) (*module, error) {
 			return nil, fmt.Errorf("luabind: Root %s is not a directory", opts.Root)
 		}
 		m.root = real
+		if m.rootFS, err = os.OpenRoot(real); err != nil {
+			return nil, fmt.Errorf("luabind: Root: %w", err)
+		}
+		cfg := m.client.Config()
+		cfg.Root = m.rootFS
+		if m.client, err = m.client.WithConfig(cfg); err != nil {
+			return nil, fmt.Errorf("luabind: Root: %w", err)
+		}
 	}
 	if opts.Buckets != nil {
 		m.buckets = make(map[string]bool, len(opts.Buckets))

@@ -13,9 +13,12 @@ import (
 
 // The sandbox and the root directory.
 
-// path checks file argument n against Options.Root and returns the path
-// to use: unchanged without a Root; with one, resolved inside it (relative
-// paths are relative to Root) or an argument error before any I/O.
+// path checks file argument n against Options.Root and returns the name
+// to give the engine: unchanged without a Root; with one, the name relative
+// to Root (relative paths are relative to Root), or an argument error
+// before any I/O. The check gives a clear message; the confinement itself
+// is the engine's os.Root (Config.Root), which every open goes through, so
+// a symbolic link swapped in after the check leads nowhere.
 func (c *call) path(n int) string {
 	file := c.str(n)
 	if file == "" {
@@ -28,7 +31,20 @@ func (c *call) path(n int) string {
 	if err != nil {
 		c.argError(n, "%s", err.Error())
 	}
-	return p
+	rel, err := filepath.Rel(c.m.root, p)
+	if err != nil {
+		c.argError(n, "path '%s' %s", file, errOutsideRoot.Error())
+	}
+	return rel
+}
+
+// removeFile removes a file the module wrote, inside Root when one is set.
+func (m *module) removeFile(name string) {
+	if m.rootFS != nil {
+		_ = m.rootFS.Remove(name)
+		return
+	}
+	_ = os.Remove(name)
 }
 
 // errOutsideRoot is the reason a path is refused.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -132,7 +131,7 @@ func s3GetFile(c *call) int {
 	if err == nil && p.failure != nil && optionString(o, "exists", "error") == "error" {
 		// The download completed before the cancellation took effect: the
 		// file did not exist before, so remove it.
-		_ = os.Remove(file)
+		c.m.removeFile(file)
 	}
 	if err = p.err(err); err != nil {
 		c.raise(err)

@@ -10,14 +10,41 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
-// fsModule implements the Lua module "fs": portable, read-only file system
-// helpers (gopher-lua has no lfs).
+// fsModule implements the Lua module "fs": portable file system helpers
+// (gopher-lua has no lfs). With a root, every access goes through os.Root
+// (openat, one directory at a time), so neither "..", an absolute path nor
+// a symbolic link, even one swapped in between two calls, reaches a file
+// outside it. With noFiles, every function that touches a file fails.
 type fsModule struct {
-	root string // "" = anywhere
+	root    *os.Root // nil = anywhere
+	rootDir string   // the root's absolute path, as given
+	realDir string   // the same with symbolic links resolved
+	noFiles bool
+}
+
+func newFSModule(opts Options) (*fsModule, error) {
+	m := &fsModule{noFiles: opts.NoFiles}
+	if opts.Root == "" || opts.NoFiles {
+		return m, nil
+	}
+	abs, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("stdlib: Root: %w", err)
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("stdlib: Root: %w", err)
+	}
+	m.root, m.rootDir, m.realDir = root, abs, abs
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		m.realDir = real
+	}
+	return m, nil
 }
 
 func (m *fsModule) loader(L *lua.LState) int {
@@ -31,41 +58,87 @@ func (m *fsModule) loader(L *lua.LState) int {
 	return 1
 }
 
-// errOutsideRoot is returned for a path that resolves outside Options.Root.
+// errOutsideRoot is returned for a path that lies outside Options.Root.
 var errOutsideRoot = errors.New("path outside the allowed root")
 
-// resolve checks p against the root and returns the path to use.
-func (m *fsModule) resolve(p string) (string, error) {
-	if m.root == "" {
+// errNoFiles is returned by every file access with Options.NoFiles.
+var errNoFiles = errors.New("file access is disabled")
+
+// local turns a path of the script into the name to use: unchanged without
+// a root; with one, a name relative to it ("." for the root itself). An
+// absolute path must lie inside the root (as given or with its symbolic
+// links resolved); a relative one is relative to it. This check is only for
+// a clear message: os.Root enforces the confinement at every open.
+func (m *fsModule) local(p string) (string, error) {
+	if m.noFiles {
+		return "", fmt.Errorf("%s: %w", p, errNoFiles)
+	}
+	if m.root == nil {
 		return p, nil
 	}
-	root, err := filepath.Abs(m.root)
-	if err != nil {
-		return "", err
+	rel := filepath.Clean(p)
+	if filepath.IsAbs(rel) {
+		var err error
+		if rel, err = relInside(m.rootDir, rel); err != nil {
+			if rel, err = relInside(m.realDir, filepath.Clean(p)); err != nil {
+				return "", fmt.Errorf("%s: %w", p, errOutsideRoot)
+			}
+		}
 	}
-	abs := p
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(root, p)
-	}
-	abs = filepath.Clean(abs)
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	}
-	if realRoot, err := filepath.EvalSymlinks(root); err == nil {
-		root = realRoot
-	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || rel == ".." || (len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator)) {
+	if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", fmt.Errorf("%s: %w", p, errOutsideRoot)
 	}
-	return abs, nil
+	return rel, nil
+}
+
+// relInside returns p relative to dir when p lies inside it (lexically).
+func relInside(dir, p string) (string, error) {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", errOutsideRoot
+	}
+	return rel, nil
+}
+
+// display is the path fs.walk reports for a name returned by local.
+func (m *fsModule) display(name string) string {
+	if m.root == nil {
+		return name
+	}
+	return filepath.Join(m.rootDir, name)
+}
+
+func (m *fsModule) open(name string) (*os.File, error) {
+	if m.root != nil {
+		return m.root.Open(name)
+	}
+	return os.Open(name)
+}
+
+func (m *fsModule) statFile(name string) (fs.FileInfo, error) {
+	if m.root != nil {
+		return m.root.Stat(name)
+	}
+	return os.Stat(name)
+}
+
+// dirFS is the directory name as an fs.FS (confined to the root, if any).
+func (m *fsModule) dirFS(name string) (fs.FS, error) {
+	if m.root != nil {
+		sub, err := m.root.OpenRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		return sub.FS(), nil
+	}
+	return os.DirFS(name), nil
 }
 
 // walk implements fs.walk(dir) -> {{path=, rel=, size=, mtime=}, ...}.
 // Only regular files are listed; symbolic links are not followed.
 func (m *fsModule) walk(L *lua.LState) int {
 	dir := L.CheckString(1)
-	p, err := m.resolve(dir)
+	name, err := m.local(dir)
 	if err != nil {
 		L.ArgError(1, err.Error())
 	}
@@ -74,24 +147,24 @@ func (m *fsModule) walk(L *lua.LState) int {
 		size, mtime int64
 	}
 	var files []entry
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
+	fsys, err := m.dirFS(name)
+	if err == nil {
+		base := m.display(name)
+		err = fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, entry{path: filepath.Join(base, filepath.FromSlash(rel)), rel: rel, size: info.Size(), mtime: info.ModTime().Unix()})
 			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(p, path)
-		if err != nil {
-			return err
-		}
-		files = append(files, entry{path: path, rel: filepath.ToSlash(rel), size: info.Size(), mtime: info.ModTime().Unix()})
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		L.RaiseError("fs.walk: %v", err)
 	}
@@ -111,12 +184,11 @@ func (m *fsModule) walk(L *lua.LState) int {
 
 // stat implements fs.stat(path) -> {size=, mtime=, is_dir=} | nil, message.
 func (m *fsModule) stat(L *lua.LState) int {
-	name := L.CheckString(1)
-	p, err := m.resolve(name)
+	name, err := m.local(L.CheckString(1))
 	if err != nil {
 		L.ArgError(1, err.Error())
 	}
-	info, err := os.Stat(p)
+	info, err := m.statFile(name)
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))
@@ -132,12 +204,11 @@ func (m *fsModule) stat(L *lua.LState) int {
 
 // md5 implements fs.md5(path) -> hex string, reading the file as a stream.
 func (m *fsModule) md5(L *lua.LState) int {
-	name := L.CheckString(1)
-	p, err := m.resolve(name)
+	name, err := m.local(L.CheckString(1))
 	if err != nil {
 		L.ArgError(1, err.Error())
 	}
-	f, err := os.Open(p)
+	f, err := m.open(name)
 	if err != nil {
 		L.RaiseError("fs.md5: %v", err)
 	}

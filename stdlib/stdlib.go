@@ -14,8 +14,9 @@
 //	               fs.join(a, b, ...) -> the OS path join.
 //
 // The Lua modules are compiled once per process and shared by every state.
-// With Options.Root set, fs refuses paths that resolve outside Root, the same
-// rule luabind's sandbox applies to get_file and put_file.
+// With Options.Root set, fs works inside Root only, through os.Root, the same
+// rule luabind's sandbox applies to get_file and put_file; with
+// Options.NoFiles it touches no file at all.
 package stdlib
 
 import (
@@ -36,8 +37,13 @@ var sources embed.FS
 
 // Options configures PreloadWith.
 type Options struct {
-	// Root, when set, confines the fs module to files inside Root.
+	// Root, when set, confines the fs module to files inside Root: every
+	// access goes through os.Root, so "..", absolute paths and symbolic
+	// links cannot lead out of it. Relative paths are relative to Root.
 	Root string
+	// NoFiles makes every fs function that touches a file fail (fs.join
+	// still works): for sandboxes without a Root.
+	NoFiles bool
 }
 
 var (
@@ -109,7 +115,10 @@ func PreloadWith(L *lua.LState, opts Options) error {
 			return 1
 		})
 	}
-	fsm := &fsModule{root: opts.Root}
+	fsm, err := newFSModule(opts)
+	if err != nil {
+		return err
+	}
 	L.PreloadModule("fs", fsm.loader)
 	return nil
 }

@@ -126,15 +126,46 @@ func TestFS(t *testing.T) {
 	}
 }
 
+// TestFSNoFiles: with NoFiles, no fs function touches a file.
+func TestFSNoFiles(t *testing.T) {
+	L := newState(t, stdlib.Options{NoFiles: true})
+	for _, chunk := range []string{`require("fs").walk(".")`, `require("fs").stat("/etc/passwd")`, `require("fs").md5("/etc/passwd")`} {
+		if got := eval(t, L, `local ok, err = pcall(function() `+chunk+` end) return tostring(ok) .. " " .. err`); !strings.Contains(got, "false") || !strings.Contains(got, "file access is disabled") {
+			t.Errorf("%s: %q", chunk, got)
+		}
+	}
+	if got := eval(t, L, `return require("fs").join("a", "b")`); got != "a/b" {
+		t.Errorf("fs.join = %q", got)
+	}
+}
+
+// TestFSRoot: with Root, fs reaches no file outside it: not through "..",
+// an absolute path, or a symbolic link to a file or a directory outside.
 func TestFSRoot(t *testing.T) {
 	root := t.TempDir()
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "in.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("s"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
 	L := newState(t, stdlib.Options{Root: root})
 	L.SetGlobal("outside", lua.LString(outside))
+	L.SetGlobal("root", lua.LString(root))
 	tests := []struct{ name, chunk, want string }{
+		{"inside_absolute", `return require("fs").md5(root .. "/in.txt")`, "9dd4e461268c8034f5c8564e155c67a6"},
+		{"absolute_outside", `local ok, err = pcall(require("fs").stat, "/etc/passwd") return err`, "outside the allowed root"},
+		{"symlink_md5", `local ok, err = pcall(require("fs").md5, "link") return tostring(ok) .. " " .. err`, "false"},
+		{"symlink_stat", `local st, err = require("fs").stat("link") return tostring(st) .. " " .. tostring(err)`, "nil"},
+		{"dirlink_walk", `local ok, err = pcall(require("fs").walk, "dirlink") return tostring(ok)`, "false"},
+		{"dirlink_md5", `local ok, err = pcall(require("fs").md5, "dirlink/secret") return tostring(ok)`, "false"},
 		{"inside_relative", `return tostring(#require("fs").walk("."))`, "1"},
 		{"outside_walk", `local ok, err = pcall(require("fs").walk, outside) return err`, "outside the allowed root"},
 		{"dotdot_md5", `local ok, err = pcall(require("fs").md5, "../x") return err`, "outside the allowed root"},
