@@ -31,8 +31,8 @@ var sharedTransport = &http.Transport{
 		Timeout:   10 * time.Second,
 		KeepAlive: 30 * time.Second,
 	}).DialContext,
-	MaxIdleConns:        256,
-	MaxIdleConnsPerHost: 64,
+	MaxIdleConns:        512,
+	MaxIdleConnsPerHost: BatchWorkersMax, // every batch worker keeps its connection
 	IdleConnTimeout:     90 * time.Second,
 	TLSHandshakeTimeout: 10 * time.Second,
 	// Go waits for "100 Continue" only when the request has a body and the

@@ -444,10 +444,25 @@ func (p *filePlan) task(i int) partTask {
 // contract error). A single empty part would do on S3, MinIO and versitygw,
 // but the embedded store refuses empty parts.
 func (c *Client) MultipartPutFile(ctx context.Context, bp, file string, opt MultipartFileOptions) (string, error) {
-	const fn = "MultipartPutFile"
-	bucket, key, plan, err := c.planFile(fn, bp, file, opt)
+	res, err := c.multipartPutFile(ctx, "MultipartPutFile", bp, file, opt)
 	if err != nil {
 		return "", err
+	}
+	return res.uploadID, nil
+}
+
+// multipartPut is the outcome of multipartPutFile: the upload id ("" for an
+// empty file) and the completed object's ETag.
+type multipartPut struct {
+	uploadID string
+	ETag     string
+}
+
+// multipartPutFile is MultipartPutFile, also returning the object's ETag.
+func (c *Client) multipartPutFile(ctx context.Context, fn, bp, file string, opt MultipartFileOptions) (*multipartPut, error) {
+	bucket, key, plan, err := c.planFile(fn, bp, file, opt)
+	if err != nil {
+		return nil, err
 	}
 	defer plan.f.Close()
 	header := c.fileHeader(file, opt.MIMEType, opt.Inline, opt.Header)
@@ -457,30 +472,31 @@ func (c *Client) MultipartPutFile(ctx context.Context, bp, file string, opt Mult
 		header.Set("Content-MD5", contentMD5(nil))
 		resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: header})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		drainClose(resp.Body)
 		if opt.Progress != nil {
 			opt.Progress(0, 0)
 		}
-		return "", nil
+		return &multipartPut{ETag: resp.Header.Get("ETag")}, nil
 	}
 	uploadID, err := c.InitiateMultipartUpload(ctx, bp, "", header)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID,
 		workers: plan.workers, progress: opt.Progress, total: plan.size}
 	parts, err := run.run(ctx, plan.parts, func(i int) (partTask, *Part, error) {
 		return plan.task(i), nil, nil
 	})
+	var done *CompleteResult
 	if err == nil {
-		_, err = c.CompleteMultipartUpload(ctx, bp, uploadID, parts)
+		done, err = c.CompleteMultipartUpload(ctx, bp, uploadID, parts)
 	}
 	if err != nil {
-		return "", c.abortQuietly(ctx, bucket, key, uploadID, err)
+		return nil, c.abortQuietly(ctx, bucket, key, uploadID, err)
 	}
-	return uploadID, nil
+	return &multipartPut{uploadID: uploadID, ETag: done.ETag}, nil
 }
 
 // IncompleteMultipartPutFile looks for an interrupted multipart upload of
