@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -488,7 +487,8 @@ func (b *Batch) runOp(ctx context.Context, op *BatchOp) BatchResult {
 // streaming request.
 func (c *Client) batchPutFile(ctx context.Context, op *BatchOp, threshold int64) (http.Header, int64, error) {
 	const fn = "PutFile"
-	st, err := os.Stat(op.File)
+	fsys := c.files()
+	st, err := fsys.stat(op.File)
 	if err != nil {
 		return nil, 0, fmt.Errorf("engine.%s: %w", fn, err)
 	}
@@ -510,7 +510,7 @@ func (c *Client) batchPutFile(ctx context.Context, op *BatchOp, threshold int64)
 		}
 		return h, size, nil
 	case size <= batchSmallFile:
-		f, size, err := openRegular(fn, op.File)
+		f, size, err := fsys.openRegular(fn, op.File)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -540,7 +540,7 @@ func (c *Client) batchPutFile(ctx context.Context, op *BatchOp, threshold int64)
 func (c *Client) batchGetFile(ctx context.Context, op *BatchOp) (int64, error) {
 	if !op.NoMkdir {
 		if dir := filepath.Dir(op.File); dir != "." {
-			if err := os.MkdirAll(dir, 0o777); err != nil {
+			if err := c.files().mkdirAll(dir); err != nil {
 				return 0, fmt.Errorf("engine.GetFile: %w", err)
 			}
 		}

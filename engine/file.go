@@ -66,6 +66,13 @@ func (fsys fileSystem) lstat(name string) (fs.FileInfo, error) {
 	return os.Lstat(name)
 }
 
+func (fsys fileSystem) mkdirAll(name string) error {
+	if fsys.root != nil {
+		return fsys.root.MkdirAll(name, 0o777)
+	}
+	return os.MkdirAll(name, 0o777)
+}
+
 func (fsys fileSystem) remove(name string) error {
 	if fsys.root != nil {
 		return fsys.root.Remove(name)
