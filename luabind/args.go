@@ -23,9 +23,16 @@ import (
 // The position of the Lua code that made the call is prefixed, as luaL_error
 // does (see raiseMessage).
 
-// argError raises "bad argument #n to 'name' (msg)".
+// argError records "bad argument #n to 'name' (msg)" (see checkArgs), or
+// raises it at once when the call does not collect argument errors.
 func (c *call) argError(n int, format string, args ...any) {
-	raiseMessage(c.L, fmt.Sprintf("bad argument #%d to '%s' (%s)", n, c.name, fmt.Sprintf(format, args...)))
+	err := &argumentError{n: n, name: c.name, msg: fmt.Sprintf(format, args...)}
+	if !c.collect {
+		raiseMessage(c.L, err.Error())
+	}
+	if c.argErr == nil {
+		c.argErr = err
+	}
 }
 
 // raiseMessage raises msg as Lua's luaL_error does: prefixed with the position of
@@ -242,6 +249,7 @@ func (c *call) headers(n int) http.Header {
 	t, ok := v.(*lua.LTable)
 	if !ok {
 		c.typeError(n, "table")
+		return nil
 	}
 	h, msg := headersFromTable(t)
 	if msg != "" {
@@ -294,6 +302,7 @@ func (c *call) options(n int, spec map[string]string) map[string]lua.LValue {
 	t, ok := v.(*lua.LTable)
 	if !ok {
 		c.typeError(n, "table")
+		return map[string]lua.LValue{}
 	}
 	out := map[string]lua.LValue{}
 	var bad string

@@ -59,6 +59,16 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// partialDeleteError is a delete_multiple that deleted some keys only: its
+// error table lists them as deleted.
+type partialDeleteError struct {
+	err     error
+	deleted []string
+}
+
+func (e *partialDeleteError) Error() string { return e.err.Error() }
+func (e *partialDeleteError) Unwrap() error { return e.err }
+
 // raise turns an error from the engine into a Lua error and never returns:
 // a callback's own error value is re-raised as is; a usage error as a
 // string; anything else as an error table.
@@ -73,6 +83,10 @@ func (c *call) raise(err error) {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		raiseMessage(c.L, ue.msg)
+	}
+	var ae *argumentError
+	if errors.As(err, &ae) {
+		raiseMessage(c.L, ae.Error())
 	}
 	c.L.Error(c.errorTable(err), 1)
 }
@@ -151,6 +165,10 @@ func (c *call) errorTable(err error) *lua.LTable {
 	default:
 		set("code", "Error")
 		set("message", err.Error())
+	}
+	var pd *partialDeleteError
+	if errors.As(err, &pd) {
+		t.RawSetString("deleted", stringsToTable(L, pd.deleted))
 	}
 	L.SetMetatable(t, L.GetTypeMetatable(errorType))
 	return t

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/s3lua/s3lua/stdlib"
 	lua "github.com/yuin/gopher-lua"
@@ -165,24 +164,6 @@ func newModule(opts Options) (*module, error) {
 	return m, nil
 }
 
-// function is one Lua function of the module.
-type function func(c *call) int
-
-// functions maps each Lua name to its implementation; the files of this
-// package fill it in their init functions, grouped as in docs/lua-api.md.
-var functions = map[string]function{}
-
-// FunctionNames returns the names of the module's functions, sorted (for
-// the REPL's completion and for tests).
-func FunctionNames() []string {
-	names := make([]string, 0, len(functions))
-	for n := range functions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // constants are the module's numeric values.
 var constants = map[string]int64{
 	"aws_chunk_len_minimum":    engine.ChunkLenMinimum,
@@ -203,9 +184,10 @@ const (
 func (m *module) loader(L *lua.LState) int {
 	registerTypes(L)
 	m.guardYield(L)
-	mod := L.CreateTable(0, len(functions)+len(constants))
-	for name, f := range functions {
-		mod.RawSetString(name, L.NewFunction(m.bind(name, f)))
+	fns := moduleFunctions()
+	mod := L.CreateTable(0, len(fns)+len(constants))
+	for _, f := range fns {
+		mod.RawSetString(f.name, L.NewFunction(m.bind(f)))
 	}
 	for name, v := range constants {
 		mod.RawSetString(name, lua.LNumber(v))
@@ -214,20 +196,18 @@ func (m *module) loader(L *lua.LState) int {
 	return 1
 }
 
-// bind turns a function into an LGFunction that knows its Lua name (for
-// argument errors) and the module state.
-func (m *module) bind(name string, f function) lua.LGFunction {
-	return func(L *lua.LState) int {
-		return f(&call{L: L, m: m, name: name})
-	}
-}
-
 // call is one invocation of a module function: the state, the module and
 // the function's Lua name.
 type call struct {
 	L    *lua.LState
 	m    *module
 	name string
+
+	// collect keeps the first argument error in argErr, for the binding
+	// to return (see checkArgs); without it (legacy bindings, helpers
+	// called from callbacks) an argument check raises at once.
+	collect bool
+	argErr  error
 }
 
 // ctx is the context of every request: the state's, so that an embedding

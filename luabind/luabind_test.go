@@ -3,6 +3,7 @@ package luabind_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func run(t *testing.T, L *lua.LState, code string) {
 }
 
 // Every function and value of the reference, renamed by the contract's
-// rule, is in the module.
+// rule, is in the module, and the module table says so.
 func TestReferenceNames(t *testing.T) {
 	names := []string{
 		// parameters
@@ -68,15 +69,13 @@ func TestReferenceNames(t *testing.T) {
 		"initiate_multipart_upload", "upload_part", "list_multipart_uploads", "list_multipart_upload_parts",
 		"complete_multipart_upload", "abort_multipart_upload",
 		// keys
-		"credentials_from_file", "credentials_from_environment", "set_credentials",
-		// beyond
-		"list",
+		"credentials_from_file", "credentials_from_environment",
 	}
 	constants := []string{"aws_chunk_len_minimum", "aws_chunk_len_default", "multipart_size_minimum",
 		"multipart_size_default", "multipart_number_minimum", "multipart_number_maximum"}
 	L := openState(t, luabind.Options{Client: localClient(t)})
 	mod := L.GetGlobal("s3").(*lua.LTable)
-	for _, n := range names {
+	for _, n := range luabind.FunctionNames() {
 		if mod.RawGetString(n).Type() != lua.LTFunction {
 			t.Errorf("s3.%s is %s, want a function", n, mod.RawGetString(n).Type())
 		}
@@ -86,8 +85,75 @@ func TestReferenceNames(t *testing.T) {
 			t.Errorf("s3.%s is %s, want a number", n, mod.RawGetString(n).Type())
 		}
 	}
-	if got, want := len(luabind.FunctionNames()), len(names); got != want {
-		t.Errorf("FunctionNames: %d names, want %d: %v", got, want, luabind.FunctionNames())
+	refs := luabind.ReferenceNames()
+	byLua := map[string]string{}
+	for ref, name := range refs {
+		byLua[name] = ref
+		if want := nameRule(ref); want != name && !(ref == "parameterize" && name == "with") {
+			t.Errorf("reference %s is s3.%s, the name rule gives s3.%s", ref, name, want)
+		}
+	}
+	for _, n := range names {
+		if _, ok := byLua[n]; !ok {
+			t.Errorf("s3.%s: not in the module table as a function of the reference", n)
+		}
+	}
+	if len(refs) != len(names) {
+		t.Errorf("the module table names %d functions of the reference, want %d: %v", len(refs), len(names), refs)
+	}
+}
+
+// nameRule is the contract's rule from a reference name to a Lua name:
+// drop a leading "s3-", "->" becomes "_to_", each of "- / & +" becomes
+// "_", drop "?" and "!", "*" becomes "_star".
+func nameRule(ref string) string {
+	s := strings.TrimPrefix(ref, "s3-")
+	s = strings.ReplaceAll(s, "->", "_to_")
+	s = strings.NewReplacer("-", "_", "/", "_", "&", "_", "+", "_", "?", "", "!", "", "*", "_star").Replace(s)
+	return s
+}
+
+// Every function of the module has its section in docs/lua-api.md (a
+// heading, a settings row or a list item showing s3.name(...)), and every
+// function a heading documents is in the module.
+func TestFunctionsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "lua-api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var defining []string
+	var headings []string
+	for _, line := range strings.Split(string(doc), "\n") {
+		switch {
+		case strings.HasPrefix(line, "### "):
+			headings = append(headings, line)
+			defining = append(defining, line)
+		case strings.HasPrefix(line, "| `s3."), strings.HasPrefix(line, "- `s3."):
+			defining = append(defining, line)
+		}
+	}
+	names := map[string]bool{}
+	for _, n := range luabind.FunctionNames() {
+		names[n] = true
+		re := regexp.MustCompile(`\bs3\.` + regexp.QuoteMeta(n) + `\(`)
+		found := false
+		for _, line := range defining {
+			if re.MatchString(line) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("s3.%s has no section in docs/lua-api.md (a heading, settings row or list item showing `s3.%s(...)`)", n, n)
+		}
+	}
+	call := regexp.MustCompile(`\bs3\.([a-z_]+)\(`)
+	for _, h := range headings {
+		for _, m := range call.FindAllStringSubmatch(h, -1) {
+			if !names[m[1]] {
+				t.Errorf("docs/lua-api.md documents s3.%s, which the module does not have: %s", m[1], h)
+			}
+		}
 	}
 }
 

@@ -11,24 +11,6 @@ import (
 
 // Multipart uploads: the conveniences and the building blocks.
 
-func init() {
-	for name, f := range map[string]function{
-		"multipart_put":                 s3MultipartPut,
-		"multipart_put_file":            s3MultipartPutFile,
-		"incomplete_multipart_put_file": s3IncompleteMultipartPutFile,
-		"resume_multipart_put_file":     s3ResumeMultipartPutFile,
-
-		"initiate_multipart_upload":   s3InitiateMultipartUpload,
-		"upload_part":                 s3UploadPart,
-		"list_multipart_uploads":      s3ListMultipartUploads,
-		"list_multipart_upload_parts": s3ListMultipartUploadParts,
-		"complete_multipart_upload":   s3CompleteMultipartUpload,
-		"abort_multipart_upload":      s3AbortMultipartUpload,
-	} {
-		functions[name] = f
-	}
-}
-
 // defaultUploadMIMEType is multipart_put's default mime_type, as the
 // reference.
 const defaultUploadMIMEType = "application/x-unknown-content-type"

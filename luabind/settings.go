@@ -123,30 +123,25 @@ func (c *call) reconfigure(change func(cfg *engine.Config)) string {
 	return ""
 }
 
-func init() {
-	for name, s := range settings {
-		s := s
-		functions[name] = func(c *call) int {
-			// The value is an optional positional argument: absent or
-			// nil reads, as io.output(nil) does.
-			if c.isNone(1) {
-				c.L.Push(s.get(c))
-				return 1
-			}
-			v := c.L.Get(1)
-			if v.Type() != s.kind {
-				c.typeError(1, s.kind.String())
-			}
-			if problem := s.set(c, v); problem != "" {
-				c.argError(1, "%s", problem)
-			}
-			return 0
+// settingFunc is the getter/setter s3.<name>([value]) of settings[name].
+func settingFunc(name string) binding {
+	return legacy(func(c *call) int {
+		s := settings[name]
+		// The value is an optional positional argument: absent or
+		// nil reads, as io.output(nil) does.
+		if c.isNone(1) {
+			c.L.Push(s.get(c))
+			return 1
 		}
-	}
-	functions["with"] = s3With
-	functions["credentials_from_file"] = s3CredentialsFromFile
-	functions["credentials_from_environment"] = s3CredentialsFromEnvironment
-	functions["set_credentials"] = s3SetCredentials
+		v := c.L.Get(1)
+		if v.Type() != s.kind {
+			c.typeError(1, s.kind.String())
+		}
+		if problem := s.set(c, v); problem != "" {
+			c.argError(1, "%s", problem)
+		}
+		return 0
+	})
 }
 
 // s3With implements s3.with(settings, fn, ...) -> fn's results: fn(...)

@@ -16,19 +16,6 @@ import (
 
 // Get and put.
 
-func init() {
-	for name, f := range map[string]function{
-		"get_proc":  s3GetProc,
-		"get_bytes": s3GetBytes,
-		"get_file":  s3GetFile,
-		"put":       s3Put,
-		"put_bytes": s3PutBytes,
-		"put_file":  s3PutFile,
-	} {
-		functions[name] = f
-	}
-}
-
 // rangeArgs reads the optional range_begin, range_end at arguments n, n+1
 // (end exclusive, as the reference). Neither: no range; only begin: to the
 // end; only end: from 0.
