@@ -46,12 +46,12 @@ func moduleFunctions() []fn {
 		{"scheme", "s3-scheme", settingFunc("scheme")},
 		{"max_tries", "s3-max-tries", settingFunc("max_tries")},
 		{"path_to_mime_proc", "path->mime-proc", settingFunc("path_to_mime_proc")},
-		{"with", "parameterize", legacy(s3With)},
+		{"with", "parameterize", s3With},
 
 		// Credentials
-		{"credentials_from_file", "credentials-from-file!", legacy(s3CredentialsFromFile)},
-		{"credentials_from_environment", "credentials-from-environment!", legacy(s3CredentialsFromEnvironment)},
-		{"set_credentials", "", legacy(s3SetCredentials)},
+		{"credentials_from_file", "credentials-from-file!", s3CredentialsFromFile},
+		{"credentials_from_environment", "credentials-from-environment!", s3CredentialsFromEnvironment},
+		{"set_credentials", "", s3SetCredentials},
 
 		// URIs and signing
 		{"bucket_path_to_uri", "bucket&path->uri", s3BucketPathToURI},
@@ -93,16 +93,16 @@ func moduleFunctions() []fn {
 		{"put_file", "put/file", legacy(s3PutFile)},
 
 		// Multipart uploads
-		{"multipart_put", "multipart-put", legacy(s3MultipartPut)},
-		{"multipart_put_file", "multipart-put/file", legacy(s3MultipartPutFile)},
-		{"incomplete_multipart_put_file", "incomplete-multipart-put/file", legacy(s3IncompleteMultipartPutFile)},
-		{"resume_multipart_put_file", "resume-multipart-put/file", legacy(s3ResumeMultipartPutFile)},
-		{"initiate_multipart_upload", "initiate-multipart-upload", legacy(s3InitiateMultipartUpload)},
-		{"upload_part", "upload-part", legacy(s3UploadPart)},
-		{"list_multipart_uploads", "list-multipart-uploads", legacy(s3ListMultipartUploads)},
-		{"list_multipart_upload_parts", "list-multipart-upload-parts", legacy(s3ListMultipartUploadParts)},
-		{"complete_multipart_upload", "complete-multipart-upload", legacy(s3CompleteMultipartUpload)},
-		{"abort_multipart_upload", "abort-multipart-upload", legacy(s3AbortMultipartUpload)},
+		{"multipart_put", "multipart-put", s3MultipartPut},
+		{"multipart_put_file", "multipart-put/file", s3MultipartPutFile},
+		{"incomplete_multipart_put_file", "incomplete-multipart-put/file", s3IncompleteMultipartPutFile},
+		{"resume_multipart_put_file", "resume-multipart-put/file", s3ResumeMultipartPutFile},
+		{"initiate_multipart_upload", "initiate-multipart-upload", s3InitiateMultipartUpload},
+		{"upload_part", "upload-part", s3UploadPart},
+		{"list_multipart_uploads", "list-multipart-uploads", s3ListMultipartUploads},
+		{"list_multipart_upload_parts", "list-multipart-upload-parts", s3ListMultipartUploadParts},
+		{"complete_multipart_upload", "complete-multipart-upload", s3CompleteMultipartUpload},
+		{"abort_multipart_upload", "abort-multipart-upload", s3AbortMultipartUpload},
 	}
 }
 

@@ -125,32 +125,36 @@ func (c *call) reconfigure(change func(cfg *engine.Config)) string {
 
 // settingFunc is the getter/setter s3.<name>([value]) of settings[name].
 func settingFunc(name string) binding {
-	return legacy(func(c *call) int {
+	return func(c *call) (int, error) {
 		s := settings[name]
 		// The value is an optional positional argument: absent or
 		// nil reads, as io.output(nil) does.
 		if c.isNone(1) {
 			c.L.Push(s.get(c))
-			return 1
+			return 1, nil
 		}
 		v := c.L.Get(1)
 		if v.Type() != s.kind {
 			c.typeError(1, s.kind.String())
+			return 0, c.checkArgs()
 		}
 		if problem := s.set(c, v); problem != "" {
 			c.argError(1, "%s", problem)
 		}
-		return 0
-	})
+		return 0, c.checkArgs()
+	}
 }
 
 // s3With implements s3.with(settings, fn, ...) -> fn's results: fn(...)
 // runs with the settings changed, and they are restored afterwards even
 // when fn raises (the error is then re-raised unchanged).
-func s3With(c *call) int {
+func s3With(c *call) (int, error) {
 	L := c.L
 	t := c.table(1)
 	fn := c.function(2)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
 	var (
 		keys    []string
 		problem string
@@ -176,6 +180,7 @@ func s3With(c *call) int {
 	})
 	if problem != "" {
 		c.argError(1, "%s", problem)
+		return 0, c.checkArgs()
 	}
 	sort.Strings(keys)
 
@@ -186,6 +191,7 @@ func s3With(c *call) int {
 		if problem := settings[k].set(c, t.RawGetString(k)); problem != "" {
 			c.m.client, c.m.mime = oldClient, oldMime
 			c.argError(1, "setting '%s': %s", k, problem)
+			return 0, c.checkArgs()
 		}
 	}
 	installed := c.m.client
@@ -233,12 +239,11 @@ func s3With(c *call) int {
 	if err != nil {
 		api, ok := err.(*lua.ApiError)
 		if !ok {
-			raiseMessage(L, err.Error())
+			return 0, &usageError{msg: err.Error()}
 		}
-		rememberTraceback(L, &callbackError{Value: api.Object, Traceback: api.StackTrace})
-		L.Error(api.Object, 0)
+		return 0, &callbackError{Value: api.Object, Traceback: api.StackTrace}
 	}
-	return L.GetTop() - base
+	return L.GetTop() - base, nil
 }
 
 func settingNames() string {
@@ -254,23 +259,24 @@ func settingNames() string {
 // the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or
 // ~/.aws/credentials), the profile given or AWS_PROFILE or "default". The
 // credentials are read at once, so a missing profile is an error here.
-func s3CredentialsFromFile(c *call) int {
+func s3CredentialsFromFile(c *call) (int, error) {
 	profile := c.optStr(1, "")
-	c.useCredentials(engine.SharedFileCredentials("", profile))
-	return 0
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	return 0, c.useCredentials(engine.SharedFileCredentials("", profile))
 }
 
 // s3CredentialsFromEnvironment implements
 // s3.credentials_from_environment(): AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY and the optional AWS_SESSION_TOKEN.
-func s3CredentialsFromEnvironment(c *call) int {
-	c.useCredentials(engine.EnvCredentials())
-	return 0
+func s3CredentialsFromEnvironment(c *call) (int, error) {
+	return 0, c.useCredentials(engine.EnvCredentials())
 }
 
 // s3SetCredentials implements s3.set_credentials(access_key_id, secret
 // [, token]).
-func s3SetCredentials(c *call) int {
+func s3SetCredentials(c *call) (int, error) {
 	ak := c.str(1)
 	sk := c.str(2)
 	token := c.optStr(3, "")
@@ -280,18 +286,22 @@ func s3SetCredentials(c *call) int {
 	if sk == "" {
 		c.argError(2, "secret key expected, got an empty string")
 	}
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
 	p := engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: token}
 	if problem := c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p }); problem != "" {
-		raiseMessage(c.L, c.name+": "+problem)
+		return 0, &usageError{msg: c.name + ": " + problem}
 	}
-	return 0
+	return 0, nil
 }
 
-func (c *call) useCredentials(p engine.CredentialsProvider) {
+func (c *call) useCredentials(p engine.CredentialsProvider) error {
 	if _, err := p.Retrieve(c.ctx()); err != nil {
-		c.raise(err)
+		return err
 	}
 	if problem := c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p }); problem != "" {
-		raiseMessage(c.L, c.name+": "+problem)
+		return &usageError{msg: c.name + ": " + problem}
 	}
+	return nil
 }

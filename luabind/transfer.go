@@ -205,7 +205,10 @@ func s3PutFile(c *call) int {
 	c.checkOptionEnum(3, o, "mode", fileModes...)
 	c.checkOptionRange(3, o, "chunk_len", engine.ChunkLenMinimum, math.MaxInt32)
 	h := c.optionHeaders(3, o)
-	mimeType := c.mimeType(file, optionString(o, "mime_type", ""))
+	mimeType, err := c.mimeType(file, optionString(o, "mime_type", ""))
+	if err != nil {
+		c.raise(err)
+	}
 	ctx, p := c.progress(bp, optionFunction(o, "progress"))
 	defer p.end()
 	// A single PUT cannot be taken back once its body is on the wire: the
@@ -245,21 +248,21 @@ func (c *call) optionHeaders(n int, o map[string]lua.LValue) http.Header {
 // mimeType is the content type for an upload of file: the explicit one,
 // else the script's path_to_mime_proc (called here, on the script's
 // goroutine), else "" for the engine's own guess.
-func (c *call) mimeType(file, explicit string) string {
+func (c *call) mimeType(file, explicit string) (string, error) {
 	if explicit != "" || c.m.mime == nil {
-		return explicit
+		return explicit, nil
 	}
 	L := c.L
 	if err := c.m.callback(L, lua.P{Fn: c.m.mime, NRet: 1, Protect: true}, lua.LString(file)); err != nil {
-		c.raise(fromPCall(err))
+		return "", fromPCall(err)
 	}
 	v := L.Get(-1)
 	L.Pop(1)
 	s, ok := v.(lua.LString)
 	if !ok || s == "" {
-		raiseMessage(c.L, fmt.Sprintf("%s: path_to_mime_proc must return a non-empty string, got %s", c.name, typeName(v)))
+		return "", &usageError{msg: fmt.Sprintf("%s: path_to_mime_proc must return a non-empty string, got %s", c.name, typeName(v))}
 	}
-	return string(s)
+	return string(s), nil
 }
 
 // transferProgress feeds a transfer's progress to the script's progress
