@@ -317,10 +317,11 @@ func quoteETag(etag string) string {
 // "200 OK" whose body is an <Error> (S3 answers before assembling) is a
 // *ResponseError and is retried like a 500. It returns the result document.
 //
-// When a retry answers NoSuchUpload because an earlier attempt completed
-// the upload and only its answer was lost, the object is recognised by its
-// multipart ETag (see completedEarlier) and the result is built from a HEAD
-// of it: Location is then the engine's URL of the object.
+// When a retried complete fails (NoSuchUpload, NoSuchKey, any error) because
+// an earlier attempt completed the upload and only its answer was lost, the
+// object is recognised by its multipart ETag (see completedEarlier) and the
+// result is built from a HEAD of it: Location is then the engine's URL of
+// the object.
 func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID string, parts []Part) (*CompleteResult, error) {
 	const fn = "CompleteMultipartUpload"
 	bucket, key, err := objectArg(fn, bp)
@@ -360,8 +361,11 @@ func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID strin
 	resp, err := c.do(ctx, req)
 	if err != nil {
 		// An earlier attempt may have completed the upload before its answer
-		// was lost: then the retry finds no upload, but the object is there.
-		if re, ok := errors.AsType[*ResponseError](err); ok && retried && re.Code == "NoSuchUpload" {
+		// was lost: then the retry finds no upload (S3 says NoSuchUpload,
+		// MinIO NoSuchKey or other codes, or the answers are lost again),
+		// but the object is there. Whatever the retry's error, the object's
+		// multipart ETag is the evidence.
+		if retried && ctx.Err() == nil {
 			if res := c.completedEarlier(ctx, bucket, key, sorted); res != nil {
 				return res, nil
 			}

@@ -4,8 +4,9 @@ package engine
 // multipart request (docs/engine.md, "Lost answers"):
 //
 //   - CompleteMultipartUpload: the server completed the upload but the
-//     answer was lost; the retry finds no upload (404 NoSuchUpload).
-//     completedEarlier recognises the object by its multipart ETag.
+//     answer was lost; the retry finds no upload (404 NoSuchUpload on S3,
+//     NoSuchKey on MinIO, or its answer is lost too). completedEarlier
+//     recognises the object by its multipart ETag, whatever the error.
 //   - InitiateMultipartUpload: the server created an upload but the answer
 //     was lost; the retry creates another, and the first is orphaned (its
 //     parts cost storage until a lifecycle rule removes them). abortOrphans
@@ -34,7 +35,7 @@ import (
 // parts' ETags are not hex MD5s (SSE-C or SSE-KMS on AWS), only the "-N"
 // suffix can be compared. A server whose multipart objects carry another
 // kind of ETag (the embedded store's is the MD5 of the whole content) never
-// matches: the NoSuchUpload error stands, as before this check.
+// matches: the retry's error stands, as before this check.
 func (c *Client) completedEarlier(ctx context.Context, bucket, key string, parts []Part) *CompleteResult {
 	resp, err := c.do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key})
 	if err != nil {

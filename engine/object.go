@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -165,8 +166,27 @@ func (c *Client) Copy(ctx context.Context, from, to string, h http.Header) (http
 	hdr.Set("X-Amz-Copy-Source", "/"+srcBucket+"/"+signature.EscapePath(srcKey))
 	resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: hdr, checkBody: true})
 	if err != nil {
-		return nil, err
+		return nil, copyError(err, srcBucket, srcKey, bucket, key)
 	}
 	resp.Body.Close()
 	return resp.Header, nil
+}
+
+// copyError names the source in a copy's "not found" error: a NoSuchKey
+// can only be the source's (a copy creates the destination), so the
+// error's Bucket and Key become the source's; a NoSuchBucket may be either
+// bucket, so its message names both ends.
+func copyError(err error, srcBucket, srcKey, bucket, key string) error {
+	re, ok := errors.AsType[*ResponseError](err)
+	if !ok {
+		return err
+	}
+	switch {
+	case re.Code == "NoSuchKey":
+		re.Bucket, re.Key = srcBucket, srcKey
+		re.Message = strings.TrimSpace(re.Message + " (the copy source " + srcBucket + "/" + srcKey + ")")
+	case re.Code == "NoSuchBucket" || (re.StatusCode == http.StatusNotFound && re.Code != "NoSuchUpload"):
+		re.Message = strings.TrimSpace(re.Message + " (copying " + srcBucket + "/" + srcKey + " to " + bucket + "/" + key + ")")
+	}
+	return err
 }

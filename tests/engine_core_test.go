@@ -577,6 +577,19 @@ func TestEngineObjects(t *testing.T) {
 					t.Errorf("metadata not copied: %v %v", hh, err)
 				}
 			})
+			compat.Run(t, srv.Name, "Copy of a missing source names the source", func(t *testing.T) {
+				_, err := c.Copy(ctx, bucket+"/no-such-source", bucket+"/copy-dest", nil)
+				re := asResponseError(t, err)
+				if re.StatusCode != http.StatusNotFound || re.Code != "NoSuchKey" {
+					t.Fatalf("copy of a missing source: %v, want 404 NoSuchKey", err)
+				}
+				if re.Bucket != bucket || re.Key != "no-such-source" || !strings.Contains(err.Error(), bucket+"/no-such-source") {
+					t.Errorf("error %q (bucket %q, key %q): want the source named", err, re.Bucket, re.Key)
+				}
+				if strings.Contains(err.Error(), "copy-dest") {
+					t.Errorf("error %q names the destination", err)
+				}
+			})
 			compat.Run(t, srv.Name, "Copy (metadata REPLACE)", func(t *testing.T) {
 				_, err := c.Copy(ctx, src, bucket+"/replaced.txt", http.Header{
 					"X-Amz-Metadata-Directive": {"REPLACE"},
