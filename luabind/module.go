@@ -73,6 +73,8 @@ func moduleFunctions() []fn {
 		{"ll_star", "ll*", s3LlStar},
 		{"ll", "ll", s3Ll},
 		{"list", "", s3List},
+		{"glob", "", s3Glob},
+		{"glob_match", "", s3GlobMatch},
 
 		// Objects
 		{"head", "head", s3Head},

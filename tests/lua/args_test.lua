@@ -50,6 +50,13 @@ local cases = {
   {"list", {"b/", {maxeach = 10}}, "bad argument #2 to 'list' (unknown option 'maxeach'"},
   {"list", {"b/", {max_each = 2.5}}, "bad argument #2 to 'list' (option 'max_each' must be an integer, got number)"},
 
+  {"glob", {}, "bad argument #1 to 'glob' (string expected, got nil)"},
+  {"glob", {"b*/k"}, "bad argument #1 to 'glob' (wildcard in the bucket name"},
+  {"glob", {"b/k[", nil}, "bad argument #1 to 'glob' (bad glob pattern \"k[\": unclosed \"[\")"},
+  {"glob", {"b/k", {max_each = 0}}, "bad argument #2 to 'glob' (option 'max_each': 0 is out of range: 1 to 1000)"},
+  {"glob_match", {"*"}, "bad argument #2 to 'glob_match' (string expected, got nil)"},
+  {"glob_match", {"a\\", "a"}, "bad argument #1 to 'glob_match' (bad glob pattern"},
+
   {"head", {}, "bad argument #1 to 'head' (string expected, got nil)"},
   {"head", {"b/k", "x"}, "bad argument #2 to 'head' (table expected, got string)"},
   {"delete", {N}, "bad argument #1 to 'delete' (string expected, got nil)"},
