@@ -336,3 +336,39 @@ func CallbackTraceback(L *lua.LState, v lua.LValue) string {
 	}
 	return t.RawGetString("traceback").String()
 }
+
+// ErrorField is one field of an s3 error table, as ErrorFields lists it.
+type ErrorField struct {
+	Name, Value string
+}
+
+// detailFields are the fields ErrorFields lists, in the order a command
+// line shows them.
+var detailFields = []string{"status", "code", "message", "request_id", "method", "bucket", "key", "region", "host_id"}
+
+// ErrorFields returns the fields of v, in the order status, code, message,
+// request_id, method, bucket, key, region, host_id (those that are set),
+// when v is an error table raised by the s3 module (IsErrorTable), and nil
+// for any other value, even a table with fields of the same names: only
+// the module's own errors are shown as S3 errors. For a command line that
+// prints one line per field under ErrorMessage's line.
+func ErrorFields(L *lua.LState, v lua.LValue) []ErrorField {
+	if L == nil || !IsErrorTable(L, v) {
+		return nil
+	}
+	t := v.(*lua.LTable)
+	var out []ErrorField
+	for _, f := range detailFields {
+		switch fv := t.RawGetString(f).(type) {
+		case lua.LString:
+			text := oneLine(string(fv))
+			if f == "bucket" || f == "key" {
+				text = oneLineKey(string(fv)) // a key's spaces are its own
+			}
+			out = append(out, ErrorField{f, text})
+		case lua.LNumber:
+			out = append(out, ErrorField{f, fv.String()})
+		}
+	}
+	return out
+}

@@ -71,6 +71,10 @@ type module struct {
 	// callbacks counts, per thread, the callbacks of this module running
 	// on it: coroutine.yield there would cross the module's Go frame.
 	callbacks map[*lua.LState]int
+
+	// secrets are the secret keys and session tokens the script has
+	// installed, for Secrets.
+	secrets []string
 }
 
 // Preload makes require "s3" work on L with opts. With opts.Sandbox it also
@@ -83,6 +87,7 @@ func Preload(L *lua.LState, opts Options) error {
 	if err != nil {
 		return err
 	}
+	registerModule(L, m)
 	if opts.Sandbox {
 		applySandbox(L, m)
 	}

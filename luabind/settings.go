@@ -290,6 +290,7 @@ func s3SetCredentials(c *call) (int, error) {
 		return 0, err
 	}
 	p := engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: token}
+	c.m.addSecrets(sk, token)
 	if problem := c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p }); problem != "" {
 		return 0, &usageError{msg: c.name + ": " + problem}
 	}
@@ -297,9 +298,11 @@ func s3SetCredentials(c *call) (int, error) {
 }
 
 func (c *call) useCredentials(p engine.CredentialsProvider) error {
-	if _, err := p.Retrieve(c.ctx()); err != nil {
+	creds, err := p.Retrieve(c.ctx())
+	if err != nil {
 		return err
 	}
+	c.m.addSecrets(creds.SecretAccessKey, creds.SessionToken)
 	if problem := c.reconfigure(func(cfg *engine.Config) { cfg.Credentials = p }); problem != "" {
 		return &usageError{msg: c.name + ": " + problem}
 	}

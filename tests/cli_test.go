@@ -183,16 +183,18 @@ func TestCLIErrorPrinting(t *testing.T) {
 	}{
 		{"string", `local function f() error("plain failure") end f()`,
 			[]string{"s3lua: (command line):1: plain failure", "stack traceback:", "in function 'f'"}},
-		{"s3 error table", `error({status = 404, code = "NoSuchKey", message = "The specified key does not exist.",
-			request_id = "REQ123", method = "GET", bucket = "bkt", key = "a/b"})`,
-			[]string{"NoSuchKey", "status:", "404", "code:", "message:", "The specified key does not exist.",
-				"request_id:", "REQ123", "method:", "GET", "bucket:", "bkt", "key:", "a/b", "stack traceback:"}},
+		// A script's own table with the fields of an S3 error is not one:
+		// it prints whole, every field kept, with no per-field lines.
+		{"table with S3 error fields", `error({status = 404, code = "NoSuchKey", message = "The specified key does not exist.",
+			request_id = "REQ123", method = "GET", bucket = "bkt", key = "a/b", job = "nightly"})`,
+			[]string{"s3lua: {", `bucket = "bkt"`, `code = "NoSuchKey"`, `job = "nightly"`, `key = "a/b"`,
+				`message = "The specified key does not exist."`, `method = "GET"`, `request_id = "REQ123"`, "status = 404", "stack traceback:"}},
 		{"table with __tostring", `error(setmetatable({}, {__tostring = function() return "custom text" end}))`,
 			[]string{"s3lua: custom text", "stack traceback:"}},
 		{"plain table", `error({reason = "bad", count = 2})`,
 			[]string{`s3lua: { count = 2, reason = "bad" }`}},
-		{"assert with an S3 error table", `local ok, err = pcall(error, {status = 403, code = "AccessDenied", bucket = "bkt"}) assert(ok, err)`,
-			[]string{"s3lua: ", "403 AccessDenied", "status:", "code:", "bucket:", "bkt", "stack traceback:"}},
+		{"assert with a table", `local ok, err = pcall(error, {status = 403, code = "AccessDenied", bucket = "bkt"}) assert(ok, err)`,
+			[]string{`s3lua: { bucket = "bkt", code = "AccessDenied", status = 403 }`, "stack traceback:"}},
 		{"assert with a string", `assert(false, "assert text")`, []string{"s3lua: (command line):1: assert text", "stack traceback:"}},
 		{"assert with nothing", `assert(nil)`, []string{"s3lua: (command line):1: assertion failed!"}},
 		{"assert with a number", `assert(false, 42)`, []string{"s3lua: (command line):1: 42"}},
@@ -210,6 +212,10 @@ func TestCLIErrorPrinting(t *testing.T) {
 			}
 			if strings.Contains(res.stderr, "table: 0x") {
 				t.Errorf("stderr shows a table address:\n%s", res.stderr)
+			}
+			// Per-field lines are for the module's own error tables only.
+			if strings.Contains(res.stderr, "\n  status:") || strings.Contains(res.stderr, "\n  code:") {
+				t.Errorf("a script's table printed as an S3 error:\n%s", res.stderr)
 			}
 		})
 	}

@@ -6,28 +6,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/s3lua/s3lua/luabind"
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/term"
 )
-
-// s3ErrorFields are the fields of the s3 module's error tables, in the
-// order they are printed.
-var s3ErrorFields = []string{"status", "code", "message", "request_id", "method", "bucket", "key", "region", "host_id"}
-
-// isS3Error reports whether v looks like an error table raised by the s3
-// module: a table with a code or a status, or a request id.
-func isS3Error(v lua.LValue) bool {
-	t, ok := v.(*lua.LTable)
-	if !ok {
-		return false
-	}
-	for _, f := range []string{"code", "status", "request_id"} {
-		if t.RawGetString(f) != lua.LNil {
-			return true
-		}
-	}
-	return false
-}
 
 // printer formats Lua values with the stdlib pretty printer.
 type printer struct {
@@ -61,8 +43,16 @@ func newPrinter(L *lua.LState) *printer {
 	return p
 }
 
-// value returns v as the REPL shows it.
+// value returns v as the REPL shows it: through its __tostring
+// metamethod if it has one (as Lua's own REPL prints), else with the
+// pretty printer.
 func (p *printer) value(v lua.LValue) string {
+	switch v.(type) {
+	case *lua.LTable, *lua.LUserData:
+		if p.L.GetMetaField(v, "__tostring") != lua.LNil {
+			return p.tostring(v)
+		}
+	}
 	if p.format != nil && p.format != lua.LNil {
 		if err := p.L.CallByParam(lua.P{Fn: p.format, NRet: 1, Protect: true}, v, p.opts); err == nil {
 			s := p.L.Get(-1)
@@ -83,19 +73,18 @@ func (p *printer) tostring(v lua.LValue) string {
 	return v.String()
 }
 
-// errorLine is the one-line form of an error value: a string as it is, a
-// value with __tostring through it, an S3 error table from its fields, any
-// other table through the pretty printer. Never "table: 0x...".
+// errorLine is the one-line form of an error value: a string as it is; an
+// error table of the s3 module, or a value with __tostring, as luabind's
+// ErrorMessage gives it; any other table through the pretty printer, with
+// all its fields (a script's own table with a code or a status field is
+// not an S3 error). Never "table: 0x...".
 func (p *printer) errorLine(v lua.LValue) string {
 	switch x := v.(type) {
 	case lua.LString:
 		return string(x)
 	case *lua.LTable:
-		if p.L.GetMetaField(x, "__tostring") != lua.LNil {
-			return p.tostring(x)
-		}
-		if isS3Error(x) {
-			return s3ErrorLine(x)
+		if luabind.IsErrorTable(p.L, x) || p.L.GetMetaField(x, "__tostring") != lua.LNil {
+			return luabind.ErrorMessage(p.L, x)
 		}
 		return p.value(x)
 	case *lua.LNilType:
@@ -104,39 +93,13 @@ func (p *printer) errorLine(v lua.LValue) string {
 	return p.tostring(v)
 }
 
-// s3ErrorLine builds "GET bucket/key: 404 NoSuchKey: message" from the fields.
-func s3ErrorLine(t *lua.LTable) string {
-	get := func(f string) string {
-		if v := t.RawGetString(f); v != lua.LNil {
-			return v.String()
-		}
-		return ""
-	}
-	var b strings.Builder
-	if m := get("method"); m != "" {
-		b.WriteString(m + " ")
-	}
-	b.WriteString(strings.TrimSuffix(get("bucket")+"/"+get("key"), "/"))
-	b.WriteString(":")
-	for _, f := range []string{"status", "code", "message"} {
-		if s := get(f); s != "" {
-			b.WriteString(" " + s)
-		}
-	}
-	return strings.TrimPrefix(b.String(), ": ")
-}
-
 // writeError prints an error: its one-line form, then (for S3 error
 // tables) one line per field, then the traceback if there is one.
 func (p *printer) writeError(w io.Writer, prefix string, v lua.LValue, traceback string) {
 	// Compile errors from gopher-lua end with a line break: one line only.
 	fmt.Fprintf(w, "%s%s\n", prefix, strings.TrimRight(p.errorLine(v), "\r\n"))
-	if t, ok := v.(*lua.LTable); ok && isS3Error(t) {
-		for _, f := range s3ErrorFields {
-			if fv := t.RawGetString(f); fv != lua.LNil {
-				fmt.Fprintf(w, "  %-11s %s\n", f+":", fv.String())
-			}
-		}
+	for _, f := range luabind.ErrorFields(p.L, v) {
+		fmt.Fprintf(w, "  %-11s %s\n", f.Name+":", f.Value)
 	}
 	if traceback != "" {
 		fmt.Fprintln(w, strings.TrimRight(traceback, "\n"))

@@ -20,13 +20,6 @@ const (
 	continuePrompt = ">> "
 )
 
-// holdsSecret reports whether a REPL entry sets credentials, which would
-// put a secret key in the history file: such entries are not kept.
-func holdsSecret(chunk string) bool {
-	return strings.Contains(chunk, "set_credentials") || strings.Contains(chunk, "AWS_SECRET_ACCESS_KEY") ||
-		strings.Contains(chunk, "secret_access_key")
-}
-
 // historyPath is $S3LUA_HISTORY, or ${XDG_STATE_HOME:-~/.local/state}/s3lua/history.
 func historyPath() string {
 	if p := os.Getenv("S3LUA_HISTORY"); p != "" {
@@ -74,26 +67,12 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 		return complete(L, text, pos)
 	})
 
-	hist := historyPath()
-	if hist != "" {
-		if f, err := os.Open(hist); err == nil {
-			_, _ = line.ReadHistory(f)
-			f.Close()
-		}
-	}
+	hist := &history{path: historyPath(), secrets: func() []string { return sessionSecrets(L, o) }}
+	hist.load()
+	hist.install(line)
 	saveHistory := func() {
-		if hist == "" {
-			return
-		}
-		if err := os.MkdirAll(filepath.Dir(hist), 0o700); err != nil {
-			return
-		}
-		f, err := os.OpenFile(hist, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return
-		}
-		_, _ = line.WriteHistory(f)
-		f.Close()
+		_ = hist.save()
+		hist.install(line)
 	}
 
 	fmt.Printf("%s; s3 -> %s\nType Lua; an expression prints its value. Tab completes, Ctrl-D exits.\n",
@@ -128,11 +107,12 @@ func runREPL(L *lua.LState, sess *s3Session, in *interrupter, p *printer, o *opt
 		if strings.TrimSpace(chunk) == "" {
 			continue
 		}
-		if !holdsSecret(chunk) {
-			line.AppendHistory(strings.ReplaceAll(chunk, "\n", " "))
-			saveHistory()
-		}
+		hist.add(chunk)
+		saveHistory()
 		evalPrint(L, in, p, chunk)
+		// The entry may have installed new keys (s3.set_credentials with
+		// a variable): filter the history again against them.
+		saveHistory()
 	}
 }
 
@@ -163,6 +143,7 @@ func readChunk(line prompter) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	text = fromHistoryLine(text)
 	for {
 		if complete, _ := parseChunk(text); complete {
 			return text, nil
@@ -171,7 +152,7 @@ func readChunk(line prompter) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		text += "\n" + more
+		text += "\n" + fromHistoryLine(more)
 	}
 }
 

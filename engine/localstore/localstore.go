@@ -58,6 +58,11 @@ const DBFile = "s3lua-localstore.db"
 // Region is the region the store reports and clients should sign for.
 const Region = "us-east-1"
 
+// ErrInUse is the error of Start and StartWith when another process (or
+// another Server in this one) holds the store in the directory: one at a
+// time per directory.
+var ErrInUse = errors.New("the store directory is held by another s3lua process (one process at a time per directory)")
+
 // Options configures StartWith.
 type Options struct {
 	// Dir persists the store to Dir/DBFile; "" keeps everything in memory.
@@ -114,6 +119,9 @@ func StartWith(opt Options) (*Server, error) {
 		// The timeout turns "another Server holds this dir" into an error
 		// instead of a hang on bolt's file lock.
 		db, err = bolt.Open(filepath.Join(opt.Dir, DBFile), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("localstore: %s: %w", opt.Dir, ErrInUse)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("localstore: open store in %s: %w", opt.Dir, err)
 		}

@@ -3,6 +3,7 @@ package localstore
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -238,4 +239,33 @@ func TestUnsupportedSubresourcesLeaveObjectsAlone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDirInUse: a second store on a held directory fails with ErrInUse and
+// a message saying so, not bolt's bare "timeout".
+func TestDirInUse(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Start(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := Start(dir)
+	if err == nil {
+		second.Close()
+		t.Fatal("a second store opened a held directory")
+	}
+	if !errors.Is(err, ErrInUse) {
+		t.Errorf("error %v does not match ErrInUse", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "another s3lua process") || !strings.Contains(msg, dir) || strings.Contains(msg, "timeout") {
+		t.Errorf("error %q: want the directory and 'another s3lua process', not 'timeout'", msg)
+	}
+	// Once the first is closed, the directory is free again.
+	first.Close()
+	again, err := Start(dir)
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	again.Close()
 }
