@@ -106,6 +106,7 @@ type fileSink struct {
 	exists  string
 	temp    bool // File is a temporary file to rename to final on commit
 	noClobb bool // commit must not replace an existing final file (mode "error")
+	sync    bool // commit fsyncs the file (and the directory after a rename)
 }
 
 // checkExists is the part of the exists-mode check that runs before any
@@ -187,16 +188,27 @@ func (fsys fileSystem) createTemp(dir, base string) (*os.File, string, error) {
 	return nil, "", fmt.Errorf("cannot create a temporary file in %s", dir)
 }
 
-// commit makes the written data durable and visible under the final name.
+// commit makes the written data visible under the final name, and durable
+// first when s.sync is set.
 func (s *fileSink) commit(fn string) error {
 	if !s.temp {
-		if err := s.File.Close(); err != nil {
+		var err error
+		if s.sync {
+			err = s.File.Sync()
+		}
+		if cerr := s.File.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return fmt.Errorf("engine.%s: %w", fn, err)
 		}
 		return nil
 	}
 	tmp := s.name
-	err := s.File.Sync()
+	var err error
+	if s.sync {
+		err = s.File.Sync()
+	}
 	if cerr := s.File.Close(); err == nil {
 		err = cerr
 	}
@@ -211,7 +223,9 @@ func (s *fileSink) commit(fn string) error {
 		s.fsys.remove(tmp)
 		return fmt.Errorf("engine.%s: %w", fn, err)
 	}
-	s.fsys.syncDir(filepath.Dir(s.final))
+	if s.sync {
+		s.fsys.syncDir(filepath.Dir(s.final))
+	}
 	return nil
 }
 

@@ -170,11 +170,18 @@ type GetFileOptions struct {
 	// "update" (the file must exist; written from offset 0 without
 	// truncating), "replace", "truncate" or "truncate/replace". The
 	// replacing modes (and "error") download into a temporary file in the
-	// same directory, fsync it and rename it over the target only on
-	// success, so a failure never leaves a truncated or partial file under
-	// the final name. "append" and "update" write in place and cannot be
-	// atomic: a failed download leaves what was written so far.
+	// same directory and rename it over the target only on success, so a
+	// failure never leaves a truncated or partial file under the final
+	// name. "append" and "update" write in place and cannot be atomic: a
+	// failed download leaves what was written so far.
 	Exists string
+	// Sync makes the file durable before GetFile returns: the file is
+	// fsynced before the rename, and its directory after it. Off by
+	// default, as in curl, mc or s5cmd: the rename alone already makes the
+	// file complete-or-absent for every reader while the system runs, and
+	// the fsync of a large file costs about as much as its download (see
+	// docs/performance.md).
+	Sync bool
 	// Mode is the reference's #:mode: "binary" (default) or "text"; both
 	// write the bytes unchanged.
 	Mode string
@@ -205,12 +212,13 @@ func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, op
 		if err != nil {
 			return err
 		}
-		var w io.Writer = sink
+		sink.sync = opt.Sync
+		var w io.Writer = sink.File
 		if opt.Progress != nil {
 			opt.Progress(0, resp.ContentLength)
-			w = &progressWriter{w: sink, total: resp.ContentLength, fn: opt.Progress}
+			w = &progressWriter{w: sink.File, total: resp.ContentLength, fn: opt.Progress}
 		}
-		if _, err := io.Copy(w, body); err != nil {
+		if _, err := copyBody(w, body); err != nil {
 			sink.abort()
 			var re *RequestError
 			if errors.As(err, &re) {
@@ -226,6 +234,23 @@ func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, op
 		}
 		return sink.commit(fn)
 	})
+}
+
+// copyBufferSize is the buffer of copyBody: large enough that a download
+// costs few read and write system calls (io.Copy's 32 KiB buffer makes two
+// per 32 KiB), small enough to stay in the L2 cache.
+const copyBufferSize = 256 << 10
+
+// copyBufPool recycles copyBody's buffers.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// copyBody copies a response body to w through a pooled 256 KiB buffer.
+// Neither side's ReadFrom or WriteTo is used: os.File's ReadFrom falls back
+// to a 32 KiB copy for a body that is not a file or a socket.
+func copyBody(w io.Writer, body io.Reader) (int64, error) {
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{body}, *bp)
 }
 
 // progressWriter reports every write to a Progress, on the writing

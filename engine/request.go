@@ -383,7 +383,13 @@ func contentMD5(data []byte) string {
 // element are joined, unlike the reference.
 func decodeXMLResponse(r *request, resp *http.Response, v any) error {
 	defer drainClose(resp.Body) // what follows the document, so the connection is reused
-	if err := xml.NewDecoder(io.LimitReader(resp.Body, maxCheckedBody)).Decode(v); err != nil {
+	var err error
+	if page, ok := v.(*listBucketResult); ok {
+		err = decodeListPage(resp.Body, page)
+	} else {
+		err = xml.NewDecoder(io.LimitReader(resp.Body, maxCheckedBody)).Decode(v)
+	}
+	if err != nil {
 		err = unwrapURLError(err)
 		switch {
 		case errors.Is(err, io.EOF):

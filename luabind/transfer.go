@@ -100,12 +100,12 @@ var (
 )
 
 // s3GetFile implements s3.get_file(bp, file [, heads [, {exists=, mode=,
-// progress=}]]).
+// fsync=, progress=}]]).
 func s3GetFile(c *call) int {
 	bp, _, _ := c.bucketPath(1)
 	file := c.path(2)
 	h := c.headers(3)
-	o := c.options(4, map[string]string{"exists": optString, "mode": optString, "progress": optFunction})
+	o := c.options(4, map[string]string{"exists": optString, "mode": optString, "progress": optFunction, "fsync": optBoolean})
 	c.checkOptionEnum(4, o, "exists", existsModes...)
 	c.checkOptionEnum(4, o, "mode", fileModes...)
 	ctx, p := c.progress(bp, optionFunction(o, "progress"))
@@ -113,6 +113,7 @@ func s3GetFile(c *call) int {
 	err := c.client().GetFile(ctx, bp, file, h, engine.GetFileOptions{
 		Exists:   optionString(o, "exists", ""),
 		Mode:     optionString(o, "mode", ""),
+		Sync:     optionBool(o, "fsync"),
 		Progress: p.engine(),
 	})
 	if err == nil && p.failure != nil && optionString(o, "exists", "error") == "error" {

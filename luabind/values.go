@@ -53,7 +53,11 @@ func objectToTable(L *lua.LState, o engine.Object) *lua.LTable {
 	}
 	setString(t, "etag", o.ETag)
 	t.RawSetString("size", lua.LNumber(o.Size))
-	setString(t, "storage_class", o.StorageClass)
+	if o.StorageClass == "STANDARD" {
+		t.RawSetString("storage_class", lStandard)
+	} else {
+		setString(t, "storage_class", o.StorageClass)
+	}
 	if o.Owner != nil {
 		t.RawSetString("owner", ownerToTable(L, *o.Owner))
 	}
@@ -71,13 +75,39 @@ func itemToTable(L *lua.LState, it engine.Item) *lua.LTable {
 	return objectToTable(L, it.Object)
 }
 
+// itemsToTable is a listing page. Objects of the page with the same owner
+// share one owner table (a page usually has a single owner; a table per
+// object was a quarter of the page's cost), and the usual storage class is
+// one interned string value.
 func itemsToTable(L *lua.LState, items []engine.Item) *lua.LTable {
 	t := L.CreateTable(len(items), 0)
+	var owners map[engine.Owner]*lua.LTable
 	for _, it := range items {
-		t.Append(itemToTable(L, it))
+		if it.IsPrefix {
+			t.Append(itemToTable(L, it))
+			continue
+		}
+		o := it.Object
+		o.Owner = nil
+		ot := objectToTable(L, o)
+		if it.Owner != nil {
+			own, ok := owners[*it.Owner]
+			if !ok {
+				own = ownerToTable(L, *it.Owner)
+				if owners == nil {
+					owners = map[engine.Owner]*lua.LTable{}
+				}
+				owners[*it.Owner] = own
+			}
+			ot.RawSetString("owner", own)
+		}
+		t.Append(ot)
 	}
 	return t
 }
+
+// lStandard is the storage class of most objects, boxed once.
+var lStandard lua.LValue = lua.LString("STANDARD")
 
 func stringsToTable(L *lua.LState, ss []string) *lua.LTable {
 	t := L.CreateTable(len(ss), 0)
