@@ -20,7 +20,8 @@ type Client struct {
 
 	// Backoff of retries; tests shorten them.
 	retryBase, retryCap time.Duration
-	beforeBackoff       func(attempt int) // test hook, nil in use
+	// beforeBackoff, a test hook (nil in use), sees each wait before it starts.
+	beforeBackoff func(attempt int, d time.Duration)
 }
 
 // sharedTransport is the one connection pool of the process: every Client

@@ -103,8 +103,13 @@
 // Requests are retried, up to Config.MaxTries attempts in all, on 500,
 // 502, 503, 504, the codes SlowDown, RequestTimeout and InternalError, a
 // reset or closed connection and an unexpected EOF, with exponential
-// backoff and full jitter (100 ms doubling, capped at 5 s), and only when
-// the body can be sent again. Each attempt is signed afresh.
+// backoff and full jitter (100 ms doubling, capped at 5 s; throttling
+// answers wait at least half the next step, and a Retry-After header is a
+// minimum wait up to 30 s), and only when the body can be sent again. Each
+// attempt is signed afresh. The budget is per request, shared by every
+// layer that retries it (a part's retry as a whole, a GET's resumes, a
+// broken XML answer): never more than MaxTries requests for one part,
+// page or download.
 //
 // docs/engine.md in the repository is a tour of this package with the
 // checklist of the reference's pitfalls and where each is handled and

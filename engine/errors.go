@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // ResponseError is an S3 answer that means failure: any status outside 2xx
@@ -28,6 +29,9 @@ type ResponseError struct {
 	Bucket     string // bucket of the request, "" for ListBuckets
 	Key        string // object key (plain text), "" for bucket-level requests
 	Region     string // x-amz-bucket-region when the server sent it (redirects, wrong region)
+	// RetryAfter is the server's Retry-After (seconds or an HTTP date,
+	// at most 30 s), 0 without one; retries wait at least that long.
+	RetryAfter time.Duration
 }
 
 // Error returns one readable line, e.g.
@@ -179,6 +183,7 @@ func newResponseError(r *request, resp *http.Response, body []byte) *ResponseErr
 		RequestID:  resp.Header.Get("X-Amz-Request-Id"),
 		HostID:     resp.Header.Get("X-Amz-Id-2"),
 		Region:     resp.Header.Get("X-Amz-Bucket-Region"),
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 	if x, ok := parseErrorBody(body); ok {
 		e.Code, e.Message = x.Code, x.Message

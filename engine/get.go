@@ -82,7 +82,7 @@ func (c *Client) getProc(ctx context.Context, fn, bp string, h http.Header, r *R
 		}
 		header.Set("Range", v)
 	}
-	req := &request{method: http.MethodGet, bucket: bucket, key: key, header: header}
+	req := &request{method: http.MethodGet, bucket: bucket, key: key, header: header, tries: c.newTries()}
 	resp, err := c.do(ctx, req)
 	if err != nil {
 		return err

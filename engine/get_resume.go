@@ -14,17 +14,18 @@ import (
 // timeout), it asks again for the rest of the bytes (Range from the current
 // offset, If-Match the ETag of the first answer, so a changed object is an
 // error rather than a splice) and goes on reading, up to Config.MaxTries
-// requests in all. The reader sees one uninterrupted stream.
+// requests in all: the first request, its retries and the resumes share
+// one budget (req.tries). The reader sees one uninterrupted stream.
 type resumingBody struct {
 	c     *Client
 	ctx   context.Context
-	req   *request // the first request; copied with new headers to resume
+	req   *request // the first request (with its budget); copied with new headers to resume
 	body  io.ReadCloser
 	begin int64 // absolute offset of the first byte asked for
 	end   int64 // exclusive end asked for, or -1 for the end of the object
 	read  int64 // bytes delivered so far
 	etag  string
-	tries int   // requests made so far
+	never bool  // resuming is off
 	err   error // sticky: once resuming failed, every Read fails
 }
 
@@ -32,13 +33,11 @@ type resumingBody struct {
 // whole object); resuming is off when the caller sent a Range header of its
 // own, or the answer has no ETag.
 func (c *Client) newResumingBody(ctx context.Context, req *request, resp *http.Response, r *Range, rawRange bool) io.ReadCloser {
-	b := &resumingBody{c: c, ctx: ctx, req: req, body: resp.Body, end: -1, tries: 1, etag: resp.Header.Get("ETag")}
+	b := &resumingBody{c: c, ctx: ctx, req: req, body: resp.Body, end: -1, etag: resp.Header.Get("ETag")}
 	if r != nil {
 		b.begin, b.end = r.Begin, r.End
 	}
-	if rawRange || b.etag == "" {
-		b.tries = c.cfg.MaxTries // nothing to resume with
-	}
+	b.never = rawRange || b.etag == "" || req.tries == nil // nothing to resume with
 	return b
 }
 
@@ -56,11 +55,11 @@ func (b *resumingBody) Read(p []byte) (int, error) {
 			}
 			return n, err
 		}
-		if b.tries >= b.c.cfg.MaxTries || b.ctx.Err() != nil || !retryableNetError(http.MethodGet, unwrapURLError(err)) {
+		if b.never || b.req.tries.spent() || b.ctx.Err() != nil || !retryableNetError(http.MethodGet, unwrapURLError(err)) {
 			b.err = err
 			return 0, err
 		}
-		if rerr := b.resume(); rerr != nil {
+		if rerr := b.resume(err); rerr != nil {
 			b.err = fmt.Errorf("%w (resuming at byte %d failed: %v)", err, b.begin+b.read, rerr)
 			return 0, b.err
 		}
@@ -68,13 +67,12 @@ func (b *resumingBody) Read(p []byte) (int, error) {
 }
 
 // resume requests the rest of the bytes after a backoff.
-func (b *resumingBody) resume() error {
+func (b *resumingBody) resume(cause error) error {
 	b.body.Close()
 	b.body = io.NopCloser(strings.NewReader("")) // closed state until the new answer
-	if err := b.c.backoff(b.ctx, b.tries); err != nil {
+	if err := b.c.backoff(b.ctx, b.req.tries.n, cause); err != nil {
 		return err
 	}
-	b.tries++
 	from := b.begin + b.read
 	if b.end >= 0 && from >= b.end {
 		return nil // everything asked for has arrived

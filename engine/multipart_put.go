@@ -193,10 +193,10 @@ func (r *partsRun) worker(ctx context.Context, tasks <-chan partTask, results ch
 }
 
 // uploadWithRetry uploads one part, retrying it as a whole (with backoff)
-// up to Config.MaxTries times when the failure was transient. This comes on
-// top of the request primitive's own retries, for failures it does not
-// retry (a reset while the body was being sent, a timeout); permanent
-// failures (403, 404 NoSuchUpload, bad digest, ...) stop at once.
+// when the failure was transient, for failures the request primitive does
+// not retry itself (a timeout while the body was being sent, ...). Both
+// share one budget: the part is sent at most Config.MaxTries times in all.
+// Permanent failures (403, 404 NoSuchUpload, bad digest, ...) stop at once.
 func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte) (Part, error) {
 	// The payload is signed: the server checks the part's SHA-256, which
 	// covers what Content-MD5 would (and MD5 costs 3.5 times SHA-256's CPU;
@@ -215,11 +215,12 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 		contentLength:  int64(len(data)),
 		payloadHash:    payloadHash,
 		expectContinue: true,
-		query:          url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}}}
+		query:          url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}},
+		tries:          r.c.newTries()}
 	if len(data) == 0 {
 		req.newBody, req.payloadHash = nil, ""
 	}
-	for attempt := 1; ; attempt++ {
+	for {
 		part, err := r.c.sendPart(ctx, req, number)
 		if err == nil {
 			// Count the part fully even if the body was never read (empty).
@@ -227,10 +228,10 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 			r.poke()
 			return part, nil
 		}
-		if attempt >= r.c.cfg.MaxTries || !partRetryable(err) || ctx.Err() != nil {
+		if req.tries.spent() || !partRetryable(err) || ctx.Err() != nil {
 			return Part{}, err
 		}
-		if serr := r.c.backoff(ctx, attempt); serr != nil {
+		if serr := r.c.backoff(ctx, req.tries.n, err); serr != nil {
 			return Part{}, err
 		}
 	}

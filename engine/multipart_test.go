@@ -398,33 +398,33 @@ func faultProxy(t *testing.T, failures int, status int, code string) (*Client, *
 }
 
 // TestMultipartPartRetry: a part that keeps failing with a transient error
-// after the primitive's own retries (MaxTries 3) is tried again as a whole,
-// up to MaxTries times; a permanent error is not retried, and the upload is
+// is sent at most MaxTries (3) times in all, the primitive's retries and
+// the part-level ones sharing one budget (they used to multiply, up to
+// MaxTries² requests); a permanent error is not retried, and the upload is
 // aborted.
 func TestMultipartPartRetry(t *testing.T) {
 	ctx := context.Background()
 	data := bytes.Repeat([]byte("p"), 1000)
 	getPart := func(int) ([]byte, error) { return data, nil }
 
-	// 7 failures: 3 attempts by the primitive, twice, then success on the
-	// third part-level try.
-	c, seen := faultProxy(t, 7, http.StatusServiceUnavailable, "SlowDown")
+	// 2 failures, then success on the third and last attempt.
+	c, seen := faultProxy(t, 2, http.StatusServiceUnavailable, "SlowDown")
 	if _, err := c.MultipartPut(ctx, "faults/transient", 1, getPart, "", nil); err != nil {
-		t.Fatalf("MultipartPut with 7 transient failures: %v", err)
+		t.Fatalf("MultipartPut with 2 transient failures: %v", err)
 	}
 	if got, _ := c.GetBytes(ctx, "faults/transient", nil, nil); !bytes.Equal(got, data) {
 		t.Errorf("stored %d bytes", len(got))
 	}
-	if n := seen.Load(); n != 8 {
-		t.Errorf("%d UploadPart requests, want 8", n)
+	if n := seen.Load(); n != 3 {
+		t.Errorf("%d UploadPart requests, want 3", n)
 	}
 
-	// 9 failures exhaust 3 part-level tries of 3 attempts each.
-	c, seen = faultProxy(t, 9, http.StatusServiceUnavailable, "SlowDown")
+	// 3 failures exhaust the budget: exactly MaxTries requests, not 9.
+	c, seen = faultProxy(t, 100, http.StatusServiceUnavailable, "SlowDown")
 	_, err := c.MultipartPut(ctx, "faults/exhausted", 1, getPart, "", nil)
 	var re *ResponseError
-	if !errors.As(err, &re) || re.Code != "SlowDown" || seen.Load() != 9 {
-		t.Errorf("after 9 failures: err = %v, %d requests; want SlowDown after 9", err, seen.Load())
+	if !errors.As(err, &re) || re.Code != "SlowDown" || seen.Load() != 3 {
+		t.Errorf("always failing: err = %v, %d requests; want SlowDown after 3", err, seen.Load())
 	}
 	if ups, _ := c.ListMultipartUploads(ctx, "faults"); len(ups) != 0 {
 		t.Errorf("upload not aborted: %+v", ups)

@@ -90,6 +90,12 @@ type request struct {
 	checkBody      bool  // detect "200 OK with an <Error> body"
 	pathStyle      bool  // force path-style addressing (GetBucketLocation)
 
+	// tries, if not nil, is the attempt budget this request shares with the
+	// layers that retry it as a whole (a part upload, doXML's decode retry,
+	// a GET's resumes): every request sent counts against one MaxTries in
+	// all. nil means a budget of its own for this do call.
+	tries *tries
+
 	// retrying, if not nil, is called on the caller's goroutine with the
 	// failure each time do or doXML is about to send the request again. A
 	// *RequestError there means the connection broke, so the server may have
@@ -141,10 +147,14 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	if r.stream != nil && r.stream.source == nil {
 		oneShot = &countingReader{r: r.stream.reader}
 	}
-	var lastErr error
+	t := r.tries
+	if t == nil {
+		t = c.newTries()
+	}
 	var target *redirect
 	redirects := 0
-	for attempt := 1; ; attempt++ {
+	for {
+		t.n++
 		resp, retry, err := c.attempt(ctx, r, payloadHash, oneShot, target)
 		if err == nil {
 			return resp, nil
@@ -154,22 +164,21 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		if rd, ok := err.(*redirectError); ok {
 			if redirects < maxRedirects && r.replayable(oneShot) && ctx.Err() == nil {
 				redirects++
-				attempt--
+				t.n--
 				target = rd.to
 				continue
 			}
 			err = rd.ResponseError
 		}
-		lastErr = err
-		if !retry || attempt >= c.cfg.MaxTries || !r.replayable(oneShot) || ctx.Err() != nil {
+		if !retry || t.spent() || !r.replayable(oneShot) || ctx.Err() != nil {
 			return nil, err
 		}
 		if r.retrying != nil {
 			r.retrying(err)
 		}
-		if serr := c.backoff(ctx, attempt); serr != nil {
+		if serr := c.backoff(ctx, t.n, err); serr != nil {
 			return nil, &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key,
-				Err: fmt.Errorf("%w (while waiting to retry after: %v)", serr, lastErr)}
+				Err: fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)}
 		}
 	}
 }
@@ -411,8 +420,14 @@ var errBadXML = errors.New("unexpected answer")
 // returning the response headers. A connection that breaks while the
 // answer is read is retried like a failed request (the answer is read
 // whole before anything is returned, so this is safe for every caller).
+//
+// The decode retries and do's own share one budget of Config.MaxTries
+// requests (request.tries).
 func (c *Client) doXML(ctx context.Context, r *request, v any) (http.Header, error) {
-	for attempt := 1; ; attempt++ {
+	if r.tries == nil {
+		r.tries = c.newTries()
+	}
+	for {
 		resp, err := c.do(ctx, r)
 		if err != nil {
 			return nil, err
@@ -421,14 +436,14 @@ func (c *Client) doXML(ctx context.Context, r *request, v any) (http.Header, err
 		if err == nil {
 			return resp.Header, nil
 		}
-		if attempt >= c.cfg.MaxTries || ctx.Err() != nil || !retryableNetError(http.MethodGet, err) || !r.replayable(nil) {
+		if r.tries.spent() || ctx.Err() != nil || !retryableNetError(http.MethodGet, err) || !r.replayable(nil) {
 			return nil, err
 		}
 		reflect.ValueOf(v).Elem().SetZero()
 		if r.retrying != nil {
 			r.retrying(err)
 		}
-		if serr := c.backoff(ctx, attempt); serr != nil {
+		if serr := c.backoff(ctx, r.tries.n, err); serr != nil {
 			return nil, &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key,
 				Err: fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)}
 		}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -61,12 +63,34 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// backoff sleeps before attempt+1: exponential with full jitter, capped.
-// A cancelled context ends the sleep at once and its error is returned.
-func (c *Client) backoff(ctx context.Context, attempt int) error {
-	d := c.backoffDelay(attempt)
+// tries is the attempt budget of one request: n requests sent so far of at
+// most max (Config.MaxTries). Every layer that retries the request (do,
+// doXML's decode retry, a part's whole retry, a GET's resumes) counts
+// against the same budget, so one request is sent at most MaxTries times in
+// all, never MaxTries² as nested loops would. A budget is used by one
+// goroutine at a time.
+type tries struct{ n, max int }
+
+// newTries is a fresh budget of Config.MaxTries requests.
+func (c *Client) newTries() *tries { return &tries{max: c.cfg.MaxTries} }
+
+// spent reports whether no attempt is left.
+func (t *tries) spent() bool { return t.n >= t.max }
+
+// maxRetryAfter bounds how long a server's Retry-After may hold a retry
+// (a cancelled context ends the wait at any time).
+const maxRetryAfter = 30 * time.Second
+
+// backoff sleeps before attempt+1 after the failure cause: exponential with
+// full jitter, capped; for a throttling answer (SlowDown, 503, 429) at least
+// half the exponential ceiling of the next step, so a throttled server is
+// not hit again at once; and never less than the answer's Retry-After (at
+// most maxRetryAfter). A cancelled context ends the sleep at once and its
+// error is returned.
+func (c *Client) backoff(ctx context.Context, attempt int, cause error) error {
+	d := c.retryDelay(attempt, cause)
 	if c.beforeBackoff != nil {
-		c.beforeBackoff(attempt)
+		c.beforeBackoff(attempt, d)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -78,16 +102,72 @@ func (c *Client) backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-// backoffDelay is a random duration in [0, min(cap, base·2^(attempt-1))].
-func (c *Client) backoffDelay(attempt int) time.Duration {
-	ceiling := c.retryCap
-	if attempt < 30 {
-		if d := c.retryBase << (attempt - 1); d > 0 && d < ceiling {
-			ceiling = d
+// retryDelay is the wait before attempt+1 after cause (see backoff).
+func (c *Client) retryDelay(attempt int, cause error) time.Duration {
+	re, _ := errors.AsType[*ResponseError](cause)
+	if re == nil || !throttled(re) {
+		d := c.backoffDelay(attempt)
+		if re != nil && re.RetryAfter > d {
+			d = min(re.RetryAfter, maxRetryAfter)
 		}
+		return d
 	}
+	// Throttled: the ceiling one step further, at least half of it.
+	ceiling := c.backoffCeiling(attempt + 1)
+	d := ceiling/2 + time.Duration(rand.Int64N(int64(ceiling/2)+1))
+	if re.RetryAfter > d {
+		d = min(re.RetryAfter, maxRetryAfter)
+	}
+	return d
+}
+
+// throttled reports whether an error answer asks the client to slow down.
+func throttled(re *ResponseError) bool {
+	switch re.Code {
+	case "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests":
+		return true
+	}
+	return re.StatusCode == http.StatusServiceUnavailable || re.StatusCode == http.StatusTooManyRequests
+}
+
+// backoffDelay is a random duration in [0, backoffCeiling(attempt)].
+func (c *Client) backoffDelay(attempt int) time.Duration {
+	ceiling := c.backoffCeiling(attempt)
 	if ceiling <= 0 {
 		return 0
 	}
 	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+}
+
+// backoffCeiling is min(cap, base·2^(attempt-1)).
+func (c *Client) backoffCeiling(attempt int) time.Duration {
+	ceiling := c.retryCap
+	if attempt < 30 {
+		if d := c.retryBase << (max(attempt, 1) - 1); d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return max(ceiling, 0)
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
+// date; 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), maxRetryAfter)
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -158,7 +159,7 @@ func TestRetryCancelDuringBackoff(t *testing.T) {
 		s3Error(w, 503, "SlowDown")
 	})
 	c.retryBase, c.retryCap = time.Hour, time.Hour // only cancellation can end the wait
-	c.beforeBackoff = func(int) { cancel() }
+	c.beforeBackoff = func(int, time.Duration) { cancel() }
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.do(ctx, &request{method: "GET", bucket: "b", key: "k"})
@@ -296,5 +297,116 @@ func TestDeleteMultiplePartialFailure(t *testing.T) {
 	want := `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>false</Quiet><Object><Key>a&amp;b</Key></Object><Object><Key>locked</Key></Object></Delete>`
 	if body.Load() != want || md5h.Load() != contentMD5([]byte(want)) {
 		t.Errorf("request body %v, Content-MD5 %v", body.Load(), md5h.Load())
+	}
+}
+
+// TestRetryBudgetShared: every layer that retries one request counts
+// against one budget of MaxTries requests: a GET whose body always breaks
+// (the first request, then resumes), and a listing whose answers alternate
+// between a 503 and a cut XML document (do's retries, then doXML's decode
+// retries) each send exactly MaxTries requests, never MaxTries².
+func TestRetryBudgetShared(t *testing.T) {
+	ctx := context.Background()
+	const object = "0123456789abcdefghij"
+	c, n := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"e"`)
+		w.Header().Set("Content-Length", "20")
+		if r.Header.Get("Range") != "" {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes %s/20", strings.TrimPrefix(r.Header.Get("Range"), "bytes=")))
+			w.WriteHeader(http.StatusPartialContent)
+		}
+		io.WriteString(w, object[:2]) // then the connection breaks
+		w.(http.Flusher).Flush()
+		hijackClose(w)
+	})
+	_, err := c.GetBytes(ctx, "b/k", nil, nil)
+	if err == nil {
+		t.Fatal("a body that always breaks was read whole")
+	}
+	if got := n.Load(); got != DefaultMaxTries {
+		t.Errorf("GET with an always-broken body: %d requests, want MaxTries = %d", got, DefaultMaxTries)
+	}
+
+	c, n = faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n%2 == 1 {
+			s3Error(w, http.StatusServiceUnavailable, "SlowDown")
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("Content-Length", "500")
+		io.WriteString(w, "<ListBucketResult><Name>b</Name>") // cut short
+		w.(http.Flusher).Flush()
+		hijackClose(w)
+	})
+	if _, err := c.Ls(ctx, "b/"); err == nil {
+		t.Fatal("a listing that always fails succeeded")
+	}
+	if got := n.Load(); got != DefaultMaxTries {
+		t.Errorf("listing: %d requests, want MaxTries = %d", got, DefaultMaxTries)
+	}
+}
+
+// TestRetryDelay: a throttled answer (SlowDown, 503, 429) waits at least
+// half the next step's ceiling, a Retry-After is honoured (up to 30 s), and
+// other failures keep full jitter.
+func TestRetryDelay(t *testing.T) {
+	c := testClient(t, Config{})
+	c.retryBase, c.retryCap = 100*time.Millisecond, 5*time.Second
+	slow := &ResponseError{StatusCode: http.StatusServiceUnavailable, Code: "SlowDown"}
+	for attempt := 1; attempt <= 8; attempt++ {
+		ceiling := c.backoffCeiling(attempt + 1)
+		for range 50 {
+			if d := c.retryDelay(attempt, slow); d < ceiling/2 || d > ceiling {
+				t.Fatalf("SlowDown, attempt %d: %v outside [%v, %v]", attempt, d, ceiling/2, ceiling)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		err  error
+		min  time.Duration
+		name string
+	}{
+		{&ResponseError{StatusCode: 503, Code: "SlowDown", RetryAfter: 3 * time.Second}, 3 * time.Second, "SlowDown with Retry-After"},
+		{&ResponseError{StatusCode: 500, Code: "InternalError", RetryAfter: 2 * time.Second}, 2 * time.Second, "500 with Retry-After"},
+		{&ResponseError{StatusCode: 429, Code: "TooManyRequests"}, c.backoffCeiling(2) / 2, "429"},
+	} {
+		if d := c.retryDelay(1, tt.err); d < tt.min || d > maxRetryAfter {
+			t.Errorf("%s: %v, want at least %v", tt.name, d, tt.min)
+		}
+	}
+	now := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		v    string
+		want time.Duration
+	}{
+		{"", 0}, {"x", 0}, {"-1", 0}, {"0", 0}, {"2", 2 * time.Second}, {"3600", maxRetryAfter},
+		{now.Add(4 * time.Second).Format(http.TimeFormat), 4 * time.Second},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
+	} {
+		if got := parseRetryAfter(tt.v, now); got != tt.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+// TestRetryAfterHonoured: a 503 SlowDown with Retry-After: 1 is retried
+// after at least a second (the wait the hook sees), and then succeeds.
+func TestRetryAfterHonoured(t *testing.T) {
+	c, n := faultServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			s3Error(w, http.StatusServiceUnavailable, "SlowDown")
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	var waits []time.Duration
+	c.beforeBackoff = func(_ int, d time.Duration) { waits = append(waits, d) }
+	got, err := c.GetBytes(context.Background(), "b/k", nil, nil)
+	if err != nil || string(got) != "ok" || n.Load() != 2 {
+		t.Fatalf("GetBytes = %q, %v after %d requests", got, err, n.Load())
+	}
+	if len(waits) != 1 || waits[0] < time.Second {
+		t.Errorf("waits %v, want one of at least 1s (Retry-After)", waits)
 	}
 }
