@@ -70,6 +70,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = sharedHTTPClient
+		if cfg.CABundle != "" || cfg.InsecureSkipVerify {
+			if cfg.HTTPClient, err = tlsHTTPClient(cfg.CABundle, cfg.InsecureSkipVerify); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if cfg.Credentials == nil {
 		cfg.Credentials = DefaultCredentials("")
@@ -91,9 +96,15 @@ func (c *Client) Config() Config { return c.cfg }
 
 // WithConfig returns a new client for cfg. Zero fields take their defaults
 // as in New, except HTTPClient and Credentials: nil keeps this client's
-// connection pool and credential cache.
+// connection pool and credential cache (unless CABundle or
+// InsecureSkipVerify differ from this client's: those get their own pool).
 func (c *Client) WithConfig(cfg Config) (*Client, error) {
-	if cfg.HTTPClient == nil {
+	if cfg.CABundle != c.cfg.CABundle || cfg.InsecureSkipVerify != c.cfg.InsecureSkipVerify {
+		// Other TLS settings need the pool built for them, not this one's.
+		if cfg.HTTPClient == c.cfg.HTTPClient {
+			cfg.HTTPClient = nil
+		}
+	} else if cfg.HTTPClient == nil {
 		cfg.HTTPClient = c.cfg.HTTPClient
 	}
 	if cfg.Credentials == nil {

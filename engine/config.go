@@ -44,6 +44,18 @@ type Config struct {
 	// one swapped in while a transfer runs) reaches a file outside it.
 	// Names are then relative to Root. nil = the whole file system.
 	Root *os.Root
+
+	// CABundle is a PEM file of the certificate authorities an https
+	// endpoint's certificate must chain to, instead of the system's (the
+	// AWS CLI's AWS_CA_BUNDLE and ca_bundle; LoadSettings reads them). ""
+	// = the system's roots. Certificates are always verified unless
+	// InsecureSkipVerify is set.
+	CABundle string
+
+	// InsecureSkipVerify accepts any certificate an https endpoint shows:
+	// anyone on the path can then read and change the traffic. For a test
+	// server with a self-signed certificate; prefer CABundle.
+	InsecureSkipVerify bool
 }
 
 // withDefaults fills zero fields and validates the rest.

@@ -281,12 +281,14 @@ type Settings struct {
 	Region   string // "" when not configured
 	Endpoint string // an endpoint URL, "" when not configured
 	Profile  string // the profile that was read
+	CABundle string // a PEM file of CA certificates (Config.CABundle), "" when not configured
 }
 
 // LoadSettings reads the region (AWS_REGION, AWS_DEFAULT_REGION, then the
-// config file's region) and the S3 endpoint (AWS_ENDPOINT_URL_S3,
-// AWS_ENDPOINT_URL, then the config file's endpoint_url) of profile ("" as
-// in SharedFileCredentials). A missing config file is not an error.
+// config file's region), the S3 endpoint (AWS_ENDPOINT_URL_S3,
+// AWS_ENDPOINT_URL, then the config file's endpoint_url) and the CA bundle
+// (AWS_CA_BUNDLE, then the config file's ca_bundle) of profile ("" as in
+// SharedFileCredentials). A missing config file is not an error.
 func LoadSettings(profile string) (Settings, error) {
 	s := Settings{Profile: resolveProfile(profile)}
 	sec, err := readINISection(configFile(), configSection(s.Profile))
@@ -295,6 +297,7 @@ func LoadSettings(profile string) (Settings, error) {
 	}
 	s.Region = firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), sec["region"])
 	s.Endpoint = firstNonEmpty(os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"), sec["endpoint_url"])
+	s.CABundle = firstNonEmpty(os.Getenv("AWS_CA_BUNDLE"), sec["ca_bundle"])
 	return s, nil
 }
 

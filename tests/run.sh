@@ -288,6 +288,9 @@ start_server() {
 			export "S3LUA_${upper}_ACCESS_KEY=$access"
 			export "S3LUA_${upper}_SECRET_KEY=$secret"
 			export "S3LUA_${upper}_REGION=$REGION"
+			# Tests that start an extra server of their own (a TLS MinIO)
+			# use the same binary.
+			export "S3LUA_${upper}_BIN=$bin"
 			log "$name ready on 127.0.0.1:$port"
 			return 0
 		fi

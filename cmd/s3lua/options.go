@@ -36,6 +36,9 @@ S3 options (each overrides the environment, which overrides ~/.aws/config and ~/
   --path-style       path-style requests (automatic for IP addresses and localhost)
   --max-tries N      total attempts per request, 1 = no retry (default 5)
   --local[=DIR]      start an embedded S3 store and use it: in memory, or persisted under DIR
+  --ca-bundle FILE   PEM file of the CAs an https endpoint's certificate must chain to
+                     (env AWS_CA_BUNDLE, config ca_bundle; default: the system's)
+  --insecure         do not verify https certificates (warned about on stderr)
   --quiet            no progress bars
 
 Other:
@@ -61,6 +64,8 @@ type options struct {
 	maxTries  int // 0 = default
 	local     bool
 	localDir  string
+	caBundle  string // "" = from env/files, else the system's roots
+	insecure  bool
 	quiet     bool
 
 	script     string   // "" = none; "-" = stdin
@@ -110,7 +115,7 @@ func parseArgs(argv []string) (*options, error) {
 		if strings.HasPrefix(a, "--") {
 			name, inline, hasInline := strings.Cut(a, "=")
 			switch name {
-			case "--endpoint", "--region", "--profile", "--max-tries":
+			case "--endpoint", "--region", "--profile", "--max-tries", "--ca-bundle":
 				v, err := value(name, inline, hasInline)
 				if err != nil {
 					return nil, err
@@ -132,6 +137,11 @@ func parseArgs(argv []string) (*options, error) {
 						return nil, usagef("option --profile needs a value")
 					}
 					o.profile = v
+				case "--ca-bundle":
+					if v == "" {
+						return nil, usagef("option --ca-bundle needs a file")
+					}
+					o.caBundle = v
 				case "--max-tries":
 					n, err := strconv.Atoi(v)
 					if err != nil || n < 1 {
@@ -147,7 +157,7 @@ func parseArgs(argv []string) (*options, error) {
 					}
 					o.localDir = inline
 				}
-			case "--path-style", "--quiet", "--version", "--help":
+			case "--path-style", "--quiet", "--version", "--help", "--insecure":
 				if hasInline {
 					return nil, usagef("option %s takes no value", name)
 				}
@@ -156,6 +166,8 @@ func parseArgs(argv []string) (*options, error) {
 					o.pathStyle = true
 				case "--quiet":
 					o.quiet = true
+				case "--insecure":
+					o.insecure = true
 				case "--version":
 					o.version = true
 				case "--help":
@@ -200,6 +212,9 @@ func parseArgs(argv []string) (*options, error) {
 	}
 	if o.local && o.endpoint != nil {
 		return nil, usagef("--local and --endpoint cannot be used together")
+	}
+	if o.local && (o.insecure || o.caBundle != "") {
+		return nil, usagef("--local serves plain http: --insecure and --ca-bundle do not apply")
 	}
 	return o, nil
 }

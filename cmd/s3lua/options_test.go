@@ -36,6 +36,10 @@ func TestParseArgs(t *testing.T) {
 		{"local in memory", []string{"--local", "x.lua"}, func(o *options) bool { return o.local && o.localDir == "" && o.script == "x.lua" }},
 		{"local persisted", []string{"--local=/tmp/store"}, func(o *options) bool { return o.local && o.localDir == "/tmp/store" }},
 		{"version and help", []string{"--version", "--help"}, func(o *options) bool { return o.version && o.help }},
+		{"tls options", []string{"--ca-bundle", "/etc/ca.pem", "--insecure"}, func(o *options) bool {
+			return o.caBundle == "/etc/ca.pem" && o.insecure
+		}},
+		{"ca bundle inline", []string{"--ca-bundle=ca.pem"}, func(o *options) bool { return o.caBundle == "ca.pem" && !o.insecure }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +60,10 @@ func TestParseArgsUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--nope"}, "unknown option --nope"},
+		{[]string{"--ca-bundle"}, "option --ca-bundle needs a value"},
+		{[]string{"--ca-bundle="}, "option --ca-bundle needs a file"},
+		{[]string{"--insecure=yes"}, "option --insecure takes no value"},
+		{[]string{"--local", "--insecure"}, "--insecure and --ca-bundle do not apply"},
 		{[]string{"-z"}, "unknown option -z"},
 		{[]string{"-iv"}, "unknown option -iv"},
 		{[]string{"-e"}, "option -e needs a value"},

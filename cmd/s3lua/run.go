@@ -39,6 +39,9 @@ func run(argv []string) int {
 		}
 	}
 
+	if o.insecure {
+		fmt.Fprintln(stderr, "s3lua: warning: --insecure: https certificates are not verified; anyone on the path can read and change the traffic")
+	}
 	sess, err := newS3Session(o)
 	if err != nil {
 		fmt.Fprintf(stderr, "s3lua: %v\n", err)

@@ -64,6 +64,8 @@ func newS3Session(o *options) (*s3Session, error) {
 		} else if cfg.Region != "" && cfg.Region != "us-east-1" {
 			cfg.Host = "s3." + cfg.Region + ".amazonaws.com"
 		}
+		cfg.CABundle = firstOf(o.caBundle, set.CABundle)
+		cfg.InsecureSkipVerify = o.insecure
 		cfg.Credentials = engine.DefaultCredentials(o.profile)
 		if o.profile != "" {
 			// As the AWS CLI: an explicit --profile skips the keys in the
