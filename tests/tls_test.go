@@ -270,11 +270,11 @@ func TestTLSCLI(t *testing.T) {
 		warning bool
 	}{
 		{"verified by default", base, args(), false, false},
-		{"AWS_CA_BUNDLE", with("AWS_CA_BUNDLE="+m.caFile), args(), true, false},
-		{"AWS_CA_BUNDLE of another CA", with("AWS_CA_BUNDLE="+m.otherCAFile), args(), false, false},
+		{"AWS_CA_BUNDLE", with("AWS_CA_BUNDLE=" + m.caFile), args(), true, false},
+		{"AWS_CA_BUNDLE of another CA", with("AWS_CA_BUNDLE=" + m.otherCAFile), args(), false, false},
 		{"config ca_bundle", with("AWS_PROFILE=tls"), args(), true, false},
 		{"--ca-bundle", base, args("--ca-bundle", m.caFile), true, false},
-		{"--ca-bundle over AWS_CA_BUNDLE", with("AWS_CA_BUNDLE="+m.otherCAFile), args("--ca-bundle", m.caFile), true, false},
+		{"--ca-bundle over AWS_CA_BUNDLE", with("AWS_CA_BUNDLE=" + m.otherCAFile), args("--ca-bundle", m.caFile), true, false},
 		{"--insecure", base, args("--insecure"), true, true},
 	}
 	for _, tt := range tests {
