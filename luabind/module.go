@@ -105,6 +105,12 @@ func moduleFunctions() []fn {
 		{"list_multipart_upload_parts", "list-multipart-upload-parts", s3ListMultipartUploadParts},
 		{"complete_multipart_upload", "complete-multipart-upload", s3CompleteMultipartUpload},
 		{"abort_multipart_upload", "abort-multipart-upload", s3AbortMultipartUpload},
+
+		// Batches and recursive operations
+		{"batch", "", s3Batch},
+		{"copy_prefix", "", s3CopyPrefix},
+		{"move_prefix", "", s3MovePrefix},
+		{"delete_prefix", "", s3DeletePrefix},
 	}
 }
 
