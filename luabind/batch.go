@@ -3,6 +3,7 @@ package luabind
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -405,8 +406,11 @@ func s3CopyPrefix(c *call) (int, error) { return copyOrMovePrefix(c, false) }
 func s3MovePrefix(c *call) (int, error) { return copyOrMovePrefix(c, true) }
 
 func copyOrMovePrefix(c *call, move bool) (int, error) {
-	from, _, _ := c.bucketPath(1)
-	to, _, _ := c.bucketPath(2)
+	from, fromBucket, fromPrefix := c.bucketPath(1)
+	to, toBucket, toPrefix := c.bucketPath(2)
+	if c.argErr == nil && fromBucket == toBucket && strings.HasPrefix(toPrefix, fromPrefix) {
+		c.argError(2, "destination \"%s\" is inside the source \"%s\": its copies would be taken again", to, from)
+	}
 	o := prefixOptions{Workers: engine.BatchWorkersDefault}
 	c.decodeOptions(3, &o)
 	if err := c.checkArgs(); err != nil {

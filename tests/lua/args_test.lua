@@ -57,6 +57,16 @@ local cases = {
   {"glob_match", {"*"}, "bad argument #2 to 'glob_match' (string expected, got nil)"},
   {"glob_match", {"a\\", "a"}, "bad argument #1 to 'glob_match' (bad glob pattern"},
 
+  {"batch", {5}, "bad argument #1 to 'batch' (table expected, got number)"},
+  {"batch", {{workers = 0}}, "bad argument #1 to 'batch' (option 'workers': 0 is out of range: 1 to 256)"},
+  {"batch", {{on_result = "f"}}, "bad argument #1 to 'batch' (option 'on_result' must be a function, got string)"},
+  {"copy_prefix", {"b/a/"}, "bad argument #2 to 'copy_prefix' (string expected, got nil)"},
+  {"copy_prefix", {"b/a/", "b/c/", {dry = true}}, "bad argument #3 to 'copy_prefix' (unknown option 'dry'"},
+  {"move_prefix", {"b/a/", "b/a/x/"}, "destination \"b/a/x/\" is inside the source"},
+  {"delete_prefix", {}, "bad argument #1 to 'delete_prefix' (string expected, got nil)"},
+  {"delete_prefix", {"b/", {include = {"k["}}}, "bad argument #2 to 'delete_prefix' (bad glob pattern"},
+  {"delete_prefix", {"b/", {exclude = "x"}}, "bad argument #2 to 'delete_prefix' (option 'exclude' must be a table, got string)"},
+
   {"head", {}, "bad argument #1 to 'head' (string expected, got nil)"},
   {"head", {"b/k", "x"}, "bad argument #2 to 'head' (table expected, got string)"},
   {"delete", {N}, "bad argument #1 to 'delete' (string expected, got nil)"},
