@@ -75,6 +75,7 @@ func moduleFunctions() []fn {
 		{"list", "", s3List},
 		{"glob", "", s3Glob},
 		{"glob_match", "", s3GlobMatch},
+		{"sync", "", s3Sync},
 
 		// Objects
 		{"head", "head", s3Head},

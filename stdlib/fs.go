@@ -49,10 +49,12 @@ func newFSModule(opts Options) (*fsModule, error) {
 
 func (m *fsModule) loader(L *lua.LState) int {
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"walk": m.walk,
-		"stat": m.stat,
-		"md5":  m.md5,
-		"join": fsJoin,
+		"walk":  m.walk,
+		"files": m.files,
+		"mkdir": m.mkdir,
+		"stat":  m.stat,
+		"md5":   m.md5,
+		"join":  fsJoin,
 	})
 	L.Push(mod)
 	return 1
@@ -228,5 +230,111 @@ func fsJoin(L *lua.LState) int {
 		parts[i] = L.CheckString(i + 1)
 	}
 	L.Push(lua.LString(filepath.Join(parts...)))
+	return 1
+}
+
+// mkdir implements fs.mkdir(path) -> true | nil, message: the directory and
+// any missing parents; an existing directory is fine.
+func (m *fsModule) mkdir(L *lua.LState) int {
+	name, err := m.local(L.CheckString(1))
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	if m.root != nil {
+		err = m.root.MkdirAll(name, 0o777)
+	} else {
+		err = os.MkdirAll(name, 0o777)
+	}
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// files implements fs.files(dir): an iterator for a generic for over the
+// regular files under dir, yielding {path=, rel=, size=, mtime=} in the
+// order s3.sync uses, the byte order of rel ("a-b" before "a/b", as S3
+// lists keys). Symbolic links are not followed. Only the directories on
+// the way to the current file are held in memory, so a tree of any size
+// is walked in constant memory (up to the size of its largest directory).
+// An unreadable directory raises an error from the iterator.
+func (m *fsModule) files(L *lua.LState) int {
+	dir := L.CheckString(1)
+	name, err := m.local(dir)
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	if info, err := m.statFile(name); err != nil {
+		L.RaiseError("fs.files: %v", err)
+	} else if !info.IsDir() {
+		L.RaiseError("fs.files: %s is not a directory", dir)
+	}
+	base := m.display(name)
+	type level struct {
+		rel     string // "" or "a/b/"
+		entries []fs.DirEntry
+	}
+	var stack []*level
+	read := func(rel string) error {
+		f, err := m.open(filepath.Join(name, filepath.FromSlash(rel)))
+		if err != nil {
+			return err
+		}
+		des, err := f.ReadDir(-1)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		key := func(d fs.DirEntry) string {
+			if d.IsDir() {
+				return d.Name() + "/"
+			}
+			return d.Name()
+		}
+		// A directory sorts as its name plus "/": the depth-first walk
+		// then yields whole relative paths in byte order.
+		sort.Slice(des, func(i, j int) bool { return key(des[i]) < key(des[j]) })
+		stack = append(stack, &level{rel: rel, entries: des})
+		return nil
+	}
+	if err := read(""); err != nil {
+		L.RaiseError("fs.files: %v", err)
+	}
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		for len(stack) > 0 {
+			top := stack[len(stack)-1]
+			if len(top.entries) == 0 {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			d := top.entries[0]
+			top.entries = top.entries[1:]
+			rel := top.rel + d.Name()
+			switch {
+			case d.IsDir():
+				if err := read(rel + "/"); err != nil {
+					stack = nil
+					L.RaiseError("fs.files: %v", err)
+				}
+			case d.Type().IsRegular():
+				info, err := d.Info()
+				if err != nil {
+					continue // removed meanwhile
+				}
+				t := L.CreateTable(0, 4)
+				t.RawSetString("path", lua.LString(filepath.Join(base, filepath.FromSlash(rel))))
+				t.RawSetString("rel", lua.LString(rel))
+				t.RawSetString("size", lua.LNumber(info.Size()))
+				t.RawSetString("mtime", lua.LNumber(info.ModTime().Unix()))
+				L.Push(t)
+				return 1
+			}
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
 	return 1
 }

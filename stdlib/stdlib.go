@@ -9,6 +9,9 @@
 //	               long tables cut with "... (N more)", cycles shown as <cycle>.
 //	fs      (Go)   fs.walk(dir) -> array of {path=, rel=, size=, mtime=} for every
 //	               regular file under dir, sorted by rel ('/'-separated);
+//	               fs.files(dir) -> iterator over the same, in S3's byte order of rel
+//	               ("a-b" before "a/b"), constant memory;
+//	               fs.mkdir(path) -> true or nil, message (parents too; existing is fine);
 //	               fs.stat(path) -> {size=, mtime=, is_dir=} or nil, message;
 //	               fs.md5(path) -> lower-case hex MD5 of the file, read as a stream;
 //	               fs.join(a, b, ...) -> the OS path join.

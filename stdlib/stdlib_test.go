@@ -129,7 +129,7 @@ func TestFS(t *testing.T) {
 // TestFSNoFiles: with NoFiles, no fs function touches a file.
 func TestFSNoFiles(t *testing.T) {
 	L := newState(t, stdlib.Options{NoFiles: true})
-	for _, chunk := range []string{`require("fs").walk(".")`, `require("fs").stat("/etc/passwd")`, `require("fs").md5("/etc/passwd")`} {
+	for _, chunk := range []string{`require("fs").walk(".")`, `require("fs").stat("/etc/passwd")`, `require("fs").md5("/etc/passwd")`, `require("fs").files(".")`, `require("fs").mkdir("x")`} {
 		if got := eval(t, L, `local ok, err = pcall(function() `+chunk+` end) return tostring(ok) .. " " .. err`); !strings.Contains(got, "false") || !strings.Contains(got, "file access is disabled") {
 			t.Errorf("%s: %q", chunk, got)
 		}
@@ -176,5 +176,51 @@ func TestFSRoot(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestFSFilesAndMkdir: fs.files yields regular files in byte order of rel
+// (as S3 lists keys, "a-b" before "a/b"); fs.mkdir makes parents and
+// accepts an existing directory.
+func TestFSFilesAndMkdir(t *testing.T) {
+	dir := t.TempDir()
+	L := newState(t, stdlib.Options{})
+	L.SetGlobal("dir", lua.LString(dir))
+	got := eval(t, L, `
+		local fs = require "fs"
+		local out = {}
+		assert(fs.mkdir(fs.join(dir, "a", "c")) == true)
+		assert(fs.mkdir(fs.join(dir, "a", "c")) == true, "existing directory")
+		assert(fs.mkdir(fs.join(dir, "z", "y")))
+		for _, rel in ipairs({"a/b", "a-b", "a.b", "a0", "a/c/d", "a/c-d", "B", "z/y/x"}) do
+			local f = assert(io.open(fs.join(dir, rel), "w")); f:write(rel); f:close()
+		end
+		local ok, msg = fs.mkdir(fs.join(dir, "a0", "sub"))
+		out[#out + 1] = tostring(ok) .. " " .. tostring(msg ~= nil)
+		for f in fs.files(dir) do
+			assert(f.size == #f.rel and f.path == fs.join(dir, f.rel) and f.mtime > 0)
+			out[#out + 1] = f.rel
+		end
+		local ok2, err = pcall(fs.files, fs.join(dir, "missing"))
+		out[#out + 1] = tostring(ok2)
+		return table.concat(out, " ")`)
+	want := "nil true B a-b a.b a/b a/c-d a/c/d a0 z/y/x false"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	// Inside a root, and not outside it.
+	L = newState(t, stdlib.Options{Root: dir})
+	got = eval(t, L, `
+		local fs = require "fs"
+		assert(fs.mkdir("new/deep"))
+		local n = 0
+		for f in fs.files("a") do n = n + 1 end
+		local ok, err = pcall(fs.mkdir, "../escape")
+		return n .. " " .. tostring(ok) .. " " .. err`)
+	if !strings.HasPrefix(got, "3 false") || !strings.Contains(got, "outside the allowed root") {
+		t.Errorf("rooted: %q", got)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "new", "deep")); err != nil || !st.IsDir() {
+		t.Errorf("fs.mkdir inside the root: %v", err)
 	}
 }

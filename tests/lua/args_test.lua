@@ -54,6 +54,11 @@ local cases = {
   {"glob", {"b*/k"}, "bad argument #1 to 'glob' (wildcard in the bucket name"},
   {"glob", {"b/k[", nil}, "bad argument #1 to 'glob' (bad glob pattern \"k[\": unclosed \"[\")"},
   {"glob", {"b/k", {max_each = 0}}, "bad argument #2 to 'glob' (option 'max_each': 0 is out of range: 1 to 1000)"},
+  {"sync", {}, "bad argument #1 to 'sync' (string expected, got nil)"},
+  {"sync", {"dir"}, "bad argument #2 to 'sync' (string expected, got nil)"},
+  {"sync", {"dir", "other"}, "bad argument #2 to 'sync' (both locations are local"},
+  {"sync", {"dir", "s3://b/p", {dry = true}}, "bad argument #3 to 'sync' (unknown option 'dry'"},
+  {"sync", {"dir", "s3://b/p", {include = {1}}}, "bad argument #3 to 'sync' (option 'include': include[1] must be a string, got number)"},
   {"glob_match", {"*"}, "bad argument #2 to 'glob_match' (string expected, got nil)"},
   {"glob_match", {"a\\", "a"}, "bad argument #1 to 'glob_match' (bad glob pattern"},
 
