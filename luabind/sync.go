@@ -129,84 +129,39 @@ func s3Sync(c *call) (int, error) {
 			return nil
 		}
 	}
-	if o.OnResult != nil {
+	// on_result and progress as a batch's (one place for both).
+	var (
+		done, queued int64
+		hooked       bool
+		update       func(int64)
+		finish       func()
+	)
+	opt.Progress = func(d, q int64) { done, queued = d, q }
+	if o.OnResult != nil || o.Progress != nil || c.m.opts.Progress != nil {
 		opt.OnResult = func(r engine.BatchResult) error {
-			if err := c.m.callback(L, lua.P{Fn: o.OnResult, NRet: 0, Protect: true}, batchResultTable(c, r)); err != nil {
-				return fromPCall(err)
-			}
-			return nil
-		}
-	}
-	if o.Progress != nil {
-		opt.Progress = func(done, total int64) {
-			// A failing progress function is ignored here: on_result is
-			// the place to stop a sync.
-			_ = c.m.callback(L, lua.P{Fn: o.Progress, NRet: 0, Protect: true}, lua.LNumber(done), lua.LNumber(total))
+			// The engine reports progress after OnResult: count this one.
+			return deliverResult(c.m, L, r, o.OnResult, o.Progress, done+1, max(queued, done+1), &hooked, &update, &finish)
 		}
 	}
 	sum, err := c.client().Sync(c.ctx(), src, dst, opt)
+	if finish != nil {
+		finish()
+	}
 	if err != nil {
 		return 0, err
 	}
-	t := L.CreateTable(0, 12)
+	var t *lua.LTable
 	if o.DryRun {
+		t = L.CreateTable(0, 9)
 		t.RawSetString("actions", actions)
+	} else {
+		t = summaryToTable(c.m, L, sum.Batch)
 	}
 	for k, v := range map[string]int64{"uploads": sum.Uploads, "downloads": sum.Downloads, "copies": sum.Copies,
 		"deletes": sum.Deletes, "skipped": sum.Skipped, "bytes": sum.Bytes} {
 		t.RawSetString(k, lua.LNumber(v))
 	}
 	t.RawSetString("refused", stringsToTable(L, sum.Refused))
-	if !o.DryRun {
-		setBatchSummary(c, t, sum.Batch)
-	}
 	L.Push(t)
 	return 1, nil
-}
-
-// batchResultTable is on_result's r: {op=, bp=, file=, from=, ok=, error=,
-// result=, bytes=}.
-func batchResultTable(c *call, r engine.BatchResult) *lua.LTable {
-	L := c.L
-	t := L.CreateTable(0, 8)
-	if r.Op != nil {
-		t.RawSetString("op", lua.LString(r.Op.Op))
-		setString(t, "bp", r.Op.BP)
-		setString(t, "file", r.Op.File)
-		setString(t, "from", r.Op.From)
-	}
-	t.RawSetString("ok", lua.LBool(r.Err == nil))
-	if r.Err != nil {
-		t.RawSetString("error", c.errorTable(r.Err))
-	}
-	if r.Header != nil {
-		t.RawSetString("result", headersToTable(L, r.Header))
-	}
-	t.RawSetString("bytes", lua.LNumber(r.Bytes))
-	return t
-}
-
-// setBatchSummary adds ok, failed, seconds and errors ({op=, bp=, error=},
-// the first 100 failures) to t. bytes is left to the caller.
-func setBatchSummary(c *call, t *lua.LTable, s engine.BatchSummary) {
-	L := c.L
-	t.RawSetString("ok", lua.LNumber(s.OK))
-	t.RawSetString("failed", lua.LNumber(s.Failed))
-	t.RawSetString("seconds", lua.LNumber(s.Seconds))
-	errs := L.CreateTable(len(s.Errors), 0)
-	for _, r := range s.Errors {
-		e := L.CreateTable(0, 3)
-		if r.Op != nil {
-			e.RawSetString("op", lua.LString(r.Op.Op))
-			bp := r.Op.BP
-			if bp == "" {
-				bp = r.Op.File
-			}
-			setString(e, "bp", bp)
-			setString(e, "file", r.Op.File)
-		}
-		e.RawSetString("error", c.errorTable(r.Err))
-		errs.Append(e)
-	}
-	t.RawSetString("errors", errs)
 }
