@@ -142,7 +142,7 @@ func BenchmarkCopyLoops(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for i := range plan.parts {
-				p, err := plan.task(i).load(buf)
+				p, err := plan.loadTask(i).load(buf)
 				if err != nil {
 					b.Fatal(err)
 				}

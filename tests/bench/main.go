@@ -47,6 +47,7 @@ var (
 	flagOut      = flag.String("out", "", "also append the report (markdown) to this file")
 	flagDir      = flag.String("dir", "", "work directory (default: a new directory on /dev/shm when it has room, else in $TMPDIR)")
 	flagTools    = flag.String("tools", "", "comma-separated tools to run (default: all available)")
+	flagBase     = flag.String("s3lua-base", "", "another s3lua binary (say, built from an earlier commit) measured in an extra column, s3lua@base, for before/after comparisons")
 )
 
 var allRowIDs = []string{"startup", "empty", "upload", "download", "list", "small", "delete", "list10x"}
@@ -65,6 +66,13 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "gohttp" {
 		if err := goPeer(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "bench gohttp:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "engine" {
+		if err := engineProfile(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench engine:", err)
 			os.Exit(1)
 		}
 		return
@@ -115,6 +123,9 @@ func run() error {
 		return p
 	}
 	h.tools["s3lua"] = abs(*flagS3lua)
+	if *flagBase != "" {
+		h.tools["s3lua@base"] = abs(*flagBase)
+	}
 	if *flagMC != "" {
 		h.tools["mc"] = abs(*flagMC)
 	}
@@ -388,6 +399,12 @@ func (h *harness) runRow(ctx context.Context, r row, runs int) (rowResult, error
 		if _, ok := h.tools[c.tool]; ok {
 			cmds = append(cmds, c)
 		}
+		if base, ok := h.tools["s3lua@base"]; ok && c.tool == "s3lua" {
+			b := c
+			b.tool = "s3lua@base"
+			b.argv = append([]string{base}, c.argv[1:]...)
+			cmds = append(cmds, b)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "bench: %s: setting up\n", r.title)
 	if r.setup != nil {
@@ -526,7 +543,7 @@ func (h *harness) summary(results []rowResult) {
 		}
 		best := ""
 		for _, t := range res.order {
-			if t == "s3lua" || t == "go" {
+			if t == "s3lua" || t == "go" || t == "s3lua@base" {
 				continue
 			}
 			if best == "" || res.medians[t].wall < res.medians[best].wall {
@@ -603,7 +620,7 @@ func toolVersion(tool, bin string) string {
 	switch tool {
 	case "go":
 		return "plain net/http client (`bench gohttp`), " + runtime.Version()
-	case "s3lua":
+	case "s3lua", "s3lua@base":
 		args = []string{"--version"}
 	case "mc", "curl", "s5cmd":
 		args = []string{"--version"}
