@@ -236,11 +236,18 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 	if len(data) == 0 {
 		req.newBody, req.payloadHash = nil, ""
 	}
+	return r.sendWithRetry(ctx, req, number, int64(len(data)), &partSent)
+}
+
+// sendWithRetry sends a part's request until it succeeds, fails for good
+// or the budget is spent; partSent is what the current attempt has sent.
+func (r *partsRun) sendWithRetry(ctx context.Context, req *request, number int, size int64, partSent *atomic.Int64) (Part, error) {
 	for {
 		part, err := r.c.sendPart(ctx, req, number)
 		if err == nil {
-			// Count the part fully even if the body was never read (empty).
-			r.sent.Add(int64(len(data)) - partSent.Swap(int64(len(data))))
+			// Count the part fully even if the body was never read (empty,
+			// or sent with sendfile).
+			r.sent.Add(size - partSent.Swap(size))
 			r.poke()
 			return part, nil
 		}
@@ -329,7 +336,7 @@ func (b *sectionBody) Close() error { return b.f.Close() }
 func (b *sectionBody) SyscallConn() (syscall.RawConn, error) { return b.f.SyscallConn() }
 
 // uploadSection uploads one file section as part number, retried as
-// uploadWithRetry retries. The section is read once through buf to compute
+// uploadWithRetry retries (one budget of Config.MaxTries sends). The section is read once through buf to compute
 // its SHA-256 (the payload is signed), then sent from the file on each
 // attempt. A file that changes meanwhile fails the upload (the server
 // checks the SHA-256), it never stores other bytes than were hashed.
@@ -361,21 +368,9 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 		contentLength:  s.n,
 		payloadHash:    hex.EncodeToString(h.Sum(nil)),
 		expectContinue: true,
-		query:          url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}}}
-	for attempt := 1; ; attempt++ {
-		part, err := r.c.sendPart(ctx, req, number)
-		if err == nil {
-			r.sent.Add(s.n - partSent.Swap(s.n))
-			r.poke()
-			return part, nil
-		}
-		if attempt >= r.c.cfg.MaxTries || !partRetryable(err) || ctx.Err() != nil {
-			return Part{}, err
-		}
-		if serr := r.c.backoff(ctx, attempt); serr != nil {
-			return Part{}, err
-		}
-	}
+		query:          url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}},
+		tries:          r.c.newTries()}
+	return r.sendWithRetry(ctx, req, number, s.n, &partSent)
 }
 
 func (r *partsRun) poke() {
