@@ -33,7 +33,7 @@ func retryableResponse(e *ResponseError) bool {
 }
 
 // retryableNetError reports whether a transport failure is transient: a
-// reset or closed connection, an unexpected EOF, and for reads (GET, HEAD)
+// reset or closed connection (net.ErrClosed included), an unexpected EOF, and for reads (GET, HEAD)
 // a timeout. Context cancellation and a body of the wrong length never are.
 func retryableNetError(method string, err error) bool {
 	switch {
@@ -44,6 +44,11 @@ func retryableNetError(method string, err error) bool {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, syscall.ECONNABORTED),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.Is(err, net.ErrClosed):
+		// The transport closed the connection under a body still being
+		// written, after a reset it noticed first ("use of closed network
+		// connection"): the request broke like any reset.
 		return true
 	}
 	var ne net.Error

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -408,5 +410,25 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 	if len(waits) != 1 || waits[0] < time.Second {
 		t.Errorf("waits %v, want one of at least 1s (Retry-After)", waits)
+	}
+}
+
+// TestRetryableNetError: the transport failures worth another attempt.
+func TestRetryableNetError(t *testing.T) {
+	for _, tt := range []struct {
+		method string
+		err    error
+		want   bool
+	}{
+		{"PUT", fmt.Errorf("readfrom tcp: write tcp: %w", net.ErrClosed), true}, // seen under resets mid-upload
+		{"PUT", fmt.Errorf("write: %w", syscall.ECONNRESET), true},
+		{"PUT", io.ErrUnexpectedEOF, true},
+		{"GET", context.Canceled, false},
+		{"PUT", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{"PUT", errors.New("something else"), false},
+	} {
+		if got := retryableNetError(tt.method, tt.err); got != tt.want {
+			t.Errorf("retryableNetError(%s, %v) = %v, want %v", tt.method, tt.err, got, tt.want)
+		}
 	}
 }
