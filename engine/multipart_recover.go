@@ -7,6 +7,9 @@ package engine
 //     answer was lost; the retry finds no upload (404 NoSuchUpload on S3,
 //     NoSuchKey on MinIO, or its answer is lost too). completedEarlier
 //     recognises the object by its multipart ETag, whatever the error.
+//   - PutObject (PutBytes, PutFile): the server stored the object but the
+//     answer was lost, and the retries fail; doPut recognises the object by
+//     its ETag, the MD5 of the bytes sent.
 //   - InitiateMultipartUpload: the server created an upload but the answer
 //     was lost; the retry creates another, and the first is orphaned (its
 //     parts cost storage until a lifecycle rule removes them). abortOrphans
@@ -15,7 +18,9 @@ package engine
 import (
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,7 +42,7 @@ import (
 // kind of ETag (the embedded store's is the MD5 of the whole content) never
 // matches: the retry's error stands, as before this check.
 func (c *Client) completedEarlier(ctx context.Context, bucket, key string, parts []Part) *CompleteResult {
-	resp, err := c.do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key})
+	resp, err := c.do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key, tries: c.verifyTries()})
 	if err != nil {
 		return nil
 	}
@@ -127,4 +132,55 @@ func (c *Client) abortOrphans(ctx context.Context, bucket, key, ours string, sta
 			drainClose(resp.Body)
 		}
 	}
+}
+
+// doPut sends a single-request upload r (which carries Content-MD5) like
+// do, and recognises a lost answer: when an attempt broke after its body
+// may have reached the server (a *RequestError: reset, lost answer) and
+// the call then fails, the key is HEADed, and an ETag equal to the MD5 of
+// the bytes sent means the object holds them: the upload succeeded and only
+// its answer was lost, so the HEAD's headers are returned as the answer.
+// An ETag that is not that MD5 (another writer, SSE-KMS or SSE-C, where
+// the ETag is not the content's MD5) leaves the error as it was.
+func (c *Client) doPut(ctx context.Context, r *request) (*http.Response, error) {
+	broken := false
+	retrying := r.retrying
+	r.retrying = func(err error) {
+		if _, ok := errors.AsType[*RequestError](err); ok {
+			broken = true
+		}
+		if retrying != nil {
+			retrying(err)
+		}
+	}
+	defer func() { r.retrying = retrying }()
+	resp, err := c.do(ctx, r)
+	if err == nil {
+		return resp, nil
+	}
+	if _, ok := errors.AsType[*RequestError](err); ok {
+		broken = true
+	}
+	sum, derr := base64.StdEncoding.DecodeString(r.header.Get("Content-MD5"))
+	if !broken || ctx.Err() != nil || derr != nil || len(sum) != md5.Size {
+		return nil, err
+	}
+	head, herr := c.do(ctx, &request{method: http.MethodHead, bucket: r.bucket, key: r.key, tries: c.verifyTries()})
+	if herr != nil {
+		return nil, err
+	}
+	head.Body.Close()
+	if strings.ToLower(strings.Trim(strings.TrimSpace(head.Header.Get("ETag")), `"`)) != hex.EncodeToString(sum) {
+		return nil, err
+	}
+	head.Body = http.NoBody
+	head.ContentLength = 0
+	return head, nil
+}
+
+// verifyTries is the budget of the HEAD that checks whether a lost answer
+// hid a success: at least DefaultMaxTries even when MaxTries is lower,
+// because giving up there reports a failure for work that was done.
+func (c *Client) verifyTries() *tries {
+	return &tries{max: max(c.cfg.MaxTries, DefaultMaxTries)}
 }

@@ -250,7 +250,7 @@ func (c *Client) putBytes(ctx context.Context, fn, bp string, data []byte, mimeT
 		header.Set("Content-Type", mimeType)
 	}
 	header.Set("Content-MD5", contentMD5(data))
-	resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: header,
+	resp, err := c.doPut(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: header,
 		body: data, expectContinue: expectContinue})
 	if err != nil {
 		return nil, err
@@ -327,7 +327,7 @@ func (c *Client) PutFile(ctx context.Context, bp, file string, opt PutFileOption
 	var resp *http.Response
 	err = runReporting(opt.Progress, size, &sent, notify, func() error {
 		var err error
-		resp, err = c.do(ctx, req)
+		resp, err = c.doPut(ctx, req)
 		return err
 	})
 	if err != nil {
