@@ -76,6 +76,8 @@ func moduleFunctions() []fn {
 		{"glob", "", s3Glob},
 		{"glob_match", "", s3GlobMatch},
 		{"sync", "", s3Sync},
+		{"parse_time", "", s3ParseTime},
+		{"sleep", "", s3Sleep},
 
 		// Objects
 		{"head", "head", s3Head},

@@ -15,6 +15,10 @@
 //	               fs.stat(path) -> {size=, mtime=, is_dir=} or nil, message;
 //	               fs.md5(path) -> lower-case hex MD5 of the file, read as a stream;
 //	               fs.join(a, b, ...) -> the OS path join.
+//	json    (Go)   json.encode(value [, {indent = "  " or n}]) -> string,
+//	               json.decode(string) -> value, json.null (what null decodes to
+//	               and encodes back); errors for cycles, functions and invalid
+//	               input, with the position. Parsing by encoding/json.
 //
 // The Lua modules are compiled once per process and shared by every state.
 // With Options.Root set, fs works inside Root only, through os.Root, the same
@@ -90,7 +94,7 @@ func compile() (map[string]*lua.FunctionProto, error) {
 // Modules returns the names of the modules Preload registers, sorted.
 func Modules() []string {
 	p, _ := compile()
-	names := []string{"fs"}
+	names := []string{"fs", "json"}
 	for n := range p {
 		names = append(names, n)
 	}
@@ -123,6 +127,7 @@ func PreloadWith(L *lua.LState, opts Options) error {
 		return err
 	}
 	L.PreloadModule("fs", fsm.loader)
+	L.PreloadModule("json", jsonLoader)
 	return nil
 }
 

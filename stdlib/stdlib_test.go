@@ -224,3 +224,36 @@ func TestFSFilesAndMkdir(t *testing.T) {
 		t.Errorf("fs.mkdir inside the root: %v", err)
 	}
 }
+
+func TestJSON(t *testing.T) {
+	L := newState(t, stdlib.Options{})
+	tests := []struct{ name, chunk, want string }{
+		{"scalars", `return json.encode({1, 2.5, "a\"b", true, false, json.null})`, `[1,2.5,"a\"b",true,false,null]`},
+		{"object sorted", `return json.encode({b = 1, a = {x = "<&>"}, [3] = "n"})`, `{"3":"n","a":{"x":"<&>"},"b":1}`},
+		{"empty", `return json.encode({})`, `{}`},
+		{"big integer", `return json.encode(2^53 - 1)`, `9007199254740991`},
+		{"indent", `return json.encode({a = {1, 2}}, {indent = 2})`, "{\n  \"a\": [\n    1,\n    2\n  ]\n}"},
+		{"indent string", `return json.encode({1}, {indent = "\t"})`, "[\n\t1\n]"},
+		{"round trip", `local v = json.decode('{"a":[1,null,{"b":"\\u00e9"}],"c":-1.5e3,"d":true}')
+			return json.encode(v)`, `{"a":[1,null,{"b":"é"}],"c":-1500,"d":true}`},
+		{"null identity", `local v = json.decode('[null, 1]'); return tostring(v[1] == json.null) .. " " .. #v .. " " .. tostring(json.null)`, "true 2 json.null"},
+		{"decode top null", `return tostring(json.decode("null") == json.null)`, "true"},
+		{"decode string", `return json.decode('"x\\ny"')`, "x\ny"},
+		{"cycle", `local t = {}; t.self = t; local ok, err = pcall(json.encode, t); return err`, "json.encode: value.self: cycle"},
+		{"function", `local ok, err = pcall(json.encode, {a = {print}}); return err`, "json.encode: value.a[1]: cannot encode a function"},
+		{"nan", `local ok, err = pcall(json.encode, 0/0); return err`, "cannot encode NaN"},
+		{"bad key", `local ok, err = pcall(json.encode, {[true] = 1}); return err`, "cannot encode a boolean key"},
+		{"invalid", `local ok, err = pcall(json.decode, '{"a": 1,\n "b": x}'); return err`, "json.decode: invalid character 'x' looking for beginning of value at position 16 (line 2, column 7)"},
+		{"truncated", `local ok, err = pcall(json.decode, '[1, 2'); return err`, "json.decode: unexpected end of input at position 6"},
+		{"trailing", `local ok, err = pcall(json.decode, '1 2'); return err`, "after top-level value at position 3"},
+		{"bad option", `local ok, err = pcall(json.encode, 1, {indnt = 2}); return err`, "unknown option 'indnt'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := eval(t, L, `local json = require "json" `+tt.chunk)
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}

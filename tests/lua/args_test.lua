@@ -24,7 +24,7 @@ local cases = {
   {"sign_uri", {"b/k", {}}, "bad argument #2 to 'sign_uri' (string expected, got table)"},
 
   {"create_bucket", {}, "bad argument #1 to 'create_bucket' (string expected, got nil)"},
-  {"create_bucket", {"b", {}}, "bad argument #2 to 'create_bucket' (string expected, got table)"},
+  {"create_bucket", {"bbb", {}}, "bad argument #2 to 'create_bucket' (string expected, got table)"},
   {"create_bucket", {"a/b"}, "bad argument #1 to 'create_bucket' (bucket name expected"},
   {"valid_bucket_name", {}, "bad argument #1 to 'valid_bucket_name' (string expected, got nil)"},
   {"valid_bucket_name", {"abc", "yes"}, "bad argument #2 to 'valid_bucket_name' (boolean expected, got string)"},
@@ -59,6 +59,9 @@ local cases = {
   {"sync", {"dir", "other"}, "bad argument #2 to 'sync' (both locations are local"},
   {"sync", {"dir", "s3://b/p", {dry = true}}, "bad argument #3 to 'sync' (unknown option 'dry'"},
   {"sync", {"dir", "s3://b/p", {include = {1}}}, "bad argument #3 to 'sync' (option 'include': include[1] must be a string, got number)"},
+  {"parse_time", {}, "bad argument #1 to 'parse_time' (string expected, got nil)"},
+  {"sleep", {}, "bad argument #1 to 'sleep' (number expected, got nil)"},
+  {"sleep", {1e12}, "bad argument #1 to 'sleep' (1000000000000 is out of range: 0 to 31536000 seconds)"},
   {"glob_match", {"*"}, "bad argument #2 to 'glob_match' (string expected, got nil)"},
   {"glob_match", {"a\\", "a"}, "bad argument #1 to 'glob_match' (bad glob pattern"},
 
