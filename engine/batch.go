@@ -345,7 +345,10 @@ func (b *Batch) deliver(rs []BatchResult) error {
 			}
 		}
 		if b.opt.Progress != nil {
-			b.opt.Progress(b.done, b.queued)
+			if err := b.opt.Progress(b.done, b.queued); err != nil {
+				b.count(rs[i+1:])
+				return err
+			}
 		}
 	}
 	return nil
@@ -547,7 +550,7 @@ func (c *Client) batchGetFile(ctx context.Context, op *BatchOp) (int64, error) {
 	}
 	var n int64
 	err := c.GetFile(ctx, op.BP, op.File, nil, GetFileOptions{Exists: op.Exists,
-		Progress: func(done, _ int64) { n = done }})
+		Progress: func(done, _ int64) error { n = done; return nil }})
 	if err != nil {
 		return 0, err
 	}

@@ -21,7 +21,14 @@ type Range struct{ Begin, End int64 }
 // size is not known). It is called on the goroutine that started the
 // transfer, never concurrently, with done never decreasing within one
 // attempt.
-type Progress func(done, total int64)
+//
+// A non-nil error aborts the transfer, and the operation returns that very
+// error. The engine undoes what the operation did: an upload stores no
+// object (the last bytes of a body are sent only once the call reporting
+// them has returned nil, and a multipart upload is completed only after
+// its last report, else aborted), and a download leaves no file under its
+// final name in the replacing modes of GetFile.
+type Progress func(done, total int64) error
 
 // header returns the Range header value for r, or an error naming fn.
 func (r Range) header(fn string) (string, error) {
@@ -214,12 +221,20 @@ func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, op
 		}
 		sink.sync = opt.Sync
 		var w io.Writer = sink.File
+		var pw *progressWriter
 		if opt.Progress != nil {
-			opt.Progress(0, resp.ContentLength)
-			w = &progressWriter{w: sink.File, total: resp.ContentLength, fn: opt.Progress}
+			if err := opt.Progress(0, resp.ContentLength); err != nil {
+				sink.abort()
+				return err
+			}
+			pw = &progressWriter{w: sink.File, total: resp.ContentLength, fn: opt.Progress}
+			w = pw
 		}
 		if _, err := copyBody(w, body); err != nil {
 			sink.abort()
+			if pw != nil && pw.err != nil {
+				return pw.err // the callback's error, unchanged
+			}
 			var re *RequestError
 			if errors.As(err, &re) {
 				return err
@@ -254,19 +269,23 @@ func copyBody(w io.Writer, body io.Reader) (int64, error) {
 }
 
 // progressWriter reports every write to a Progress, on the writing
-// goroutine.
+// goroutine; the Progress's error stops the copy and is kept in err.
 type progressWriter struct {
 	w     io.Writer
 	done  int64
 	total int64
 	fn    Progress
+	err   error
 }
 
 func (p *progressWriter) Write(b []byte) (int, error) {
 	n, err := p.w.Write(b)
 	if n > 0 {
 		p.done += int64(n)
-		p.fn(p.done, p.total)
+		if perr := p.fn(p.done, p.total); perr != nil {
+			p.err = perr
+			return n, perr
+		}
 	}
 	return n, err
 }

@@ -176,10 +176,11 @@ func TestGetFileCancelInLastProgress(t *testing.T) {
 	os.WriteFile(file, []byte("old"), 0o644)
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	err := c.GetFile(cctx, "bkt/k", file, nil, GetFileOptions{Exists: ExistsReplace, Progress: func(done, total int64) {
+	err := c.GetFile(cctx, "bkt/k", file, nil, GetFileOptions{Exists: ExistsReplace, Progress: func(done, total int64) error {
 		if done == total {
 			cancel()
 		}
+		return nil
 	}})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)

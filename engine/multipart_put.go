@@ -60,9 +60,10 @@ type partsRun struct {
 // goroutine, sequentially, and returns either the task for part i+1 or,
 // for a part already uploaded, that part (resume). Tasks go to r.workers
 // goroutines through an unbuffered channel, so at most workers+1 parts are
-// in memory. On the first failure (a part that failed for good, next's
-// error, ctx) the workers are cancelled and waited for, and the error is
-// returned; the caller decides about aborting.
+// in memory. On the first failure (a part that failed for good, ctx) the
+// workers are cancelled and waited for; when a callback fails (next's
+// error, the Progress's) the parts in flight are let finish instead. The
+// error is returned; the caller decides about aborting.
 func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTask, *Part, error)) ([]Part, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -98,18 +99,44 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 		}
 	}
 
+	// settle ends the run after a callback failed (next or the Progress):
+	// no new part starts, and the parts in flight are waited for rather
+	// than cancelled, so that none reaches the server after the caller
+	// aborts the upload (a server may store a part whose request the
+	// client gave up on, after the abort, leaving an upload behind).
+	settle := func(err error) ([]Part, error) {
+		close(tasks)
+		gone := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(gone)
+		}()
+		for {
+			select {
+			case <-results:
+			case <-gone:
+				return nil, err
+			}
+		}
+	}
+
 	parts := make([]Part, 0, count)
 	last := int64(-1)
-	report := func() {
+	// report calls the Progress; its error ends the run like a failed
+	// part, before the caller can complete the upload.
+	report := func() error {
 		if r.progress == nil {
-			return
+			return nil
 		}
 		if n := r.sent.Load(); n != last {
 			last = n
-			r.progress(n, r.total)
+			return r.progress(n, r.total)
 		}
+		return nil
 	}
-	report()
+	if err := report(); err != nil {
+		return settle(err)
+	}
 
 	var pending *partTask
 	i, inflight := 0, 0
@@ -118,15 +145,16 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 			t, already, err := next(i)
 			i++
 			if err != nil {
-				stop()
-				return nil, err
+				return settle(err)
 			}
 			if already != nil {
 				parts = append(parts, *already)
 				if t.size > 0 {
 					r.sent.Add(t.size)
 				}
-				report()
+				if err := report(); err != nil {
+					return settle(err)
+				}
 				continue
 			}
 			pending = &t
@@ -150,9 +178,13 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 				return nil, res.err
 			}
 			parts = append(parts, res.part)
-			report()
+			if err := report(); err != nil {
+				return settle(err)
+			}
 		case <-r.notify:
-			report()
+			if err := report(); err != nil {
+				return settle(err)
+			}
 		case <-ctx.Done():
 			stop()
 			return nil, &RequestError{Method: http.MethodPut, Bucket: r.bucket, Key: r.key, Err: ctx.Err()}
@@ -160,7 +192,9 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 	}
 	close(tasks)
 	wg.Wait()
-	report()
+	if err := report(); err != nil {
+		return nil, err
+	}
 	return parts, nil
 }
 
@@ -627,14 +661,17 @@ func (c *Client) multipartPutFile(ctx context.Context, fn, bp, file string, opt 
 		// No parts: S3 and MinIO accept a single empty part, but the
 		// embedded store refuses it (411), so an empty file is one plain PUT.
 		header.Set("Content-MD5", contentMD5(nil))
+		if opt.Progress != nil {
+			// Reported before the request, so that its error stores nothing.
+			if err := opt.Progress(0, 0); err != nil {
+				return nil, err
+			}
+		}
 		resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: header})
 		if err != nil {
 			return nil, err
 		}
 		drainClose(resp.Body)
-		if opt.Progress != nil {
-			opt.Progress(0, 0)
-		}
 		return &multipartPut{ETag: resp.Header.Get("ETag")}, nil
 	}
 	uploadID, err := c.InitiateMultipartUpload(ctx, bp, "", header)

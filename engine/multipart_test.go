@@ -135,7 +135,7 @@ func TestPartsRunCoordinator(t *testing.T) {
 				}}
 			var calls []int // written by getPart only: -race finds concurrent calls
 			progressCalls := 0
-			r.progress = func(done, total int64) { progressCalls++ }
+			r.progress = func(done, total int64) error { progressCalls++; return nil }
 			parts, err := r.run(context.Background(), count, func(i int) (partTask, *Part, error) {
 				calls = append(calls, i)
 				mu.Lock()

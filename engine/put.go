@@ -19,6 +19,12 @@ type PutOptions struct {
 	// ChunkLen is the aws-chunked chunk length, at least ChunkLenMinimum
 	// (8 KiB); 0 means Config.ChunkLen.
 	ChunkLen int
+	// Stored, if not nil, is called on the calling goroutine with the
+	// response headers once the server has stored the object. An error
+	// from it undoes the put: the object is deleted if it is still the one
+	// this put stored (its ETag is the one the answer gave), never
+	// otherwise, and Put returns that error unchanged.
+	Stored func(h http.Header) error
 }
 
 // chunkLen resolves and validates a chunk length option.
@@ -160,7 +166,43 @@ func (c *Client) Put(ctx context.Context, bp string, writer func(w io.Writer) er
 		}
 		// An empty body may be sent without the transport asking for it.
 	}
+	if opt.Stored != nil {
+		if err := opt.Stored(res.resp.Header); err != nil {
+			return nil, c.undoPut(ctx, bucket, key, res.resp.Header.Get("ETag"), err)
+		}
+	}
 	return res.resp.Header, nil
+}
+
+// undoPut deletes the object a put stored, after cause made the put fail,
+// when the object is still the one the put wrote: a HEAD with If-Match the
+// ETag the put got back. An object another writer stored since has another
+// ETag and is left alone; so is one with no ETag known. Only cause is
+// returned, unless the deletion itself failed.
+func (c *Client) undoPut(ctx context.Context, bucket, key, etag string, cause error) error {
+	if etag == "" {
+		return cause
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	bp := bucket + "/" + key
+	// If-Match, and the ETag compared here too: not every server honours
+	// a conditional HEAD.
+	h, err := c.Head(uctx, bp, http.Header{"If-Match": {etag}})
+	if err != nil {
+		var re *ResponseError
+		if errors.As(err, &re) && (re.StatusCode == http.StatusPreconditionFailed || re.StatusCode == http.StatusNotFound) {
+			return cause // replaced or removed meanwhile: not ours any more
+		}
+		return errors.Join(cause, fmt.Errorf("engine: undoing the put of %s: %w", bp, err))
+	}
+	if h.Get("ETag") != etag {
+		return cause
+	}
+	if _, err := c.Delete(uctx, bp); err != nil {
+		return errors.Join(cause, fmt.Errorf("engine: undoing the put of %s: %w", bp, err))
+	}
+	return cause
 }
 
 func cmpOr(errs ...error) error {
@@ -312,20 +354,14 @@ func (c *Client) PutFile(ctx context.Context, bp, file string, opt PutFileOption
 	header := c.fileHeader(file, opt.MIMEType, opt.Inline, opt.Header)
 	header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum.Sum(nil)))
 
-	var sent atomic.Int64
-	notify := make(chan struct{}, 1)
+	rep := newReporter(opt.Progress, size)
 	source := func() (io.Reader, error) {
-		sent.Store(0)
-		r := io.Reader(io.NewSectionReader(f, 0, size))
-		if opt.Progress != nil {
-			r = &notifyReader{r: r, n: &sent, notify: notify}
-		}
-		return r, nil
+		return rep.body(io.NewSectionReader(f, 0, size))
 	}
 	req := &request{method: http.MethodPut, bucket: bucket, key: key, header: header, expectContinue: true,
 		stream: &streamSpec{source: source, decodedLen: size, opts: signature.StreamOptions{ChunkLen: chunkLen}}}
 	var resp *http.Response
-	err = runReporting(opt.Progress, size, &sent, notify, func() error {
+	err = rep.run(ctx, func(ctx context.Context) error {
 		var err error
 		resp, err = c.doPut(ctx, req)
 		return err
@@ -368,55 +404,4 @@ func (c *Client) fileHeader(file, mimeType string, inline bool, extra http.Heade
 		header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	return header
-}
-
-// notifyReader counts bytes read into n and pokes notify (without ever
-// blocking) so that the calling goroutine can report progress.
-type notifyReader struct {
-	r      io.Reader
-	n      *atomic.Int64
-	notify chan struct{}
-}
-
-func (r *notifyReader) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if n > 0 {
-		r.n.Add(int64(n))
-		select {
-		case r.notify <- struct{}{}:
-		default:
-		}
-	}
-	return n, err
-}
-
-// runReporting runs work on another goroutine and, while it runs, calls
-// progress on this goroutine whenever the counter moved, so that callbacks
-// never run concurrently or off the caller's goroutine. With a nil
-// progress, work simply runs here.
-func runReporting(progress Progress, total int64, counter *atomic.Int64, notify chan struct{}, work func() error) error {
-	if progress == nil {
-		return work()
-	}
-	done := make(chan error, 1)
-	go func() { done <- work() }()
-	progress(0, total)
-	last := int64(0)
-	report := func() {
-		if n := counter.Load(); n != last {
-			last = n
-			progress(n, total)
-		}
-	}
-	for {
-		select {
-		case <-notify:
-			report()
-		case err := <-done:
-			if err == nil {
-				report()
-			}
-			return err
-		}
-	}
 }

@@ -88,14 +88,14 @@ func moduleFunctions() []fn {
 		{"put_acl", "put-acl", s3PutACL},
 
 		// Get
-		{"get_proc", "get/proc", legacy(s3GetProc)},
-		{"get_bytes", "get/bytes", legacy(s3GetBytes)},
-		{"get_file", "get/file", legacy(s3GetFile)},
+		{"get_proc", "get/proc", s3GetProc},
+		{"get_bytes", "get/bytes", s3GetBytes},
+		{"get_file", "get/file", s3GetFile},
 
 		// Put
-		{"put", "put", legacy(s3Put)},
-		{"put_bytes", "put/bytes", legacy(s3PutBytes)},
-		{"put_file", "put/file", legacy(s3PutFile)},
+		{"put", "put", s3Put},
+		{"put_bytes", "put/bytes", s3PutBytes},
+		{"put_file", "put/file", s3PutFile},
 
 		// Multipart uploads
 		{"multipart_put", "multipart-put", s3MultipartPut},

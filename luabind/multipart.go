@@ -95,12 +95,11 @@ func s3MultipartPutFile(c *call) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, p := c.progress(bp, o.Progress)
+	p := c.progress(bp, o.Progress)
 	defer p.end()
 	opt.Progress = p.engine()
-	id, err := c.client().MultipartPutFile(ctx, bp, file, opt)
-	p.undoUpload(err, bp)
-	if err = p.err(err); err != nil {
+	id, err := c.client().MultipartPutFile(c.ctx(), bp, file, opt)
+	if err != nil {
 		return 0, err
 	}
 	c.L.Push(lua.LString(id))
@@ -122,11 +121,11 @@ func s3IncompleteMultipartPutFile(c *call) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, p := c.progress(bp, o.Progress)
+	p := c.progress(bp, o.Progress)
 	defer p.end()
 	opt.Progress = p.engine()
-	id, parts, err := c.client().IncompleteMultipartPutFile(ctx, bp, file, opt)
-	if err = p.err(err); err != nil {
+	id, parts, err := c.client().IncompleteMultipartPutFile(c.ctx(), bp, file, opt)
+	if err != nil {
 		return 0, err
 	}
 	if id == "" {
@@ -151,12 +150,11 @@ func s3ResumeMultipartPutFile(c *call) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, p := c.progress(bp, o.Progress)
+	p := c.progress(bp, o.Progress)
 	defer p.end()
 	opt.Progress = p.engine()
-	id, err := c.client().ResumeMultipartPutFile(ctx, bp, file, opt)
-	p.undoUpload(err, bp)
-	if err = p.err(err); err != nil {
+	id, err := c.client().ResumeMultipartPutFile(c.ctx(), bp, file, opt)
+	if err != nil {
 		return 0, err
 	}
 	if id == "" {

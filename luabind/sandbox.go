@@ -38,15 +38,6 @@ func (c *call) path(n int) string {
 	return rel
 }
 
-// removeFile removes a file the module wrote, inside Root when one is set.
-func (m *module) removeFile(name string) {
-	if m.rootFS != nil {
-		_ = m.rootFS.Remove(name)
-		return
-	}
-	_ = os.Remove(name)
-}
-
 // errOutsideRoot is the reason a path is refused.
 var errOutsideRoot = errors.New("is outside the allowed root directory")
 

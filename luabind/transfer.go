@@ -1,13 +1,11 @@
 package luabind
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"strings"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -58,12 +56,15 @@ func callReader(m *module, L *lua.LState, reader *lua.LFunction, owner string, r
 // s3GetProc implements s3.get_proc(bp, reader [, heads [, range_begin [,
 // range_end]]]) -> reader's results. reader(body, headers) gets a
 // read-only stream valid only during the call.
-func s3GetProc(c *call) int {
+func s3GetProc(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	reader := c.function(2)
 	h := c.headers(3)
 	rng := c.rangeArgs(4)
 	c.checkRangeHeader(3, h, rng)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
 	var results []lua.LValue
 	err := c.client().GetProc(c.ctx(), bp, h, rng, func(body io.Reader, rh http.Header) error {
 		var err error
@@ -71,66 +72,66 @@ func s3GetProc(c *call) int {
 		return err
 	})
 	if err != nil {
-		c.raise(err)
+		return 0, err
 	}
 	for _, v := range results {
 		c.L.Push(v)
 	}
-	return len(results)
+	return len(results), nil
 }
 
 // s3GetBytes implements s3.get_bytes(bp [, heads [, range_begin [,
 // range_end]]]) -> string. The whole object is held in memory.
-func s3GetBytes(c *call) int {
+func s3GetBytes(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	h := c.headers(2)
 	rng := c.rangeArgs(3)
 	c.checkRangeHeader(2, h, rng)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
 	data, err := c.client().GetBytes(c.ctx(), bp, h, rng)
 	if err != nil {
-		c.raise(err)
+		return 0, err
 	}
 	c.L.Push(lua.LString(data))
-	return 1
+	return 1, nil
 }
 
-var (
-	existsModes = []string{"error", "append", "update", "replace", "truncate", "truncate/replace"}
-	fileModes   = []string{"binary", "text"}
-)
-
 // s3GetFile implements s3.get_file(bp, file [, heads [, {exists=, mode=,
-// fsync=, progress=}]]).
-func s3GetFile(c *call) int {
+// fsync=, progress=}]]). A progress function that raises stops the
+// download: the engine leaves no file under the final name (in the
+// replacing modes) and the error comes back unchanged.
+func s3GetFile(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	file := c.path(2)
 	h := c.headers(3)
-	o := c.options(4, map[string]string{"exists": optString, "mode": optString, "progress": optFunction, "fsync": optBoolean})
-	c.checkOptionEnum(4, o, "exists", existsModes...)
-	c.checkOptionEnum(4, o, "mode", fileModes...)
-	ctx, p := c.progress(bp, optionFunction(o, "progress"))
+	var o struct {
+		Exists   string         `lua:"exists" enum:"error,append,update,replace,truncate,truncate/replace"`
+		Mode     string         `lua:"mode" enum:"binary,text"`
+		Fsync    bool           `lua:"fsync"`
+		Progress *lua.LFunction `lua:"progress"`
+	}
+	c.decodeOptions(4, &o)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	p := c.progress(bp, o.Progress)
 	defer p.end()
-	err := c.client().GetFile(ctx, bp, file, h, engine.GetFileOptions{
-		Exists:   optionString(o, "exists", ""),
-		Mode:     optionString(o, "mode", ""),
-		Sync:     optionBool(o, "fsync"),
+	err := c.client().GetFile(c.ctx(), bp, file, h, engine.GetFileOptions{
+		Exists:   o.Exists,
+		Mode:     o.Mode,
+		Sync:     o.Fsync,
 		Progress: p.engine(),
 	})
-	if err == nil && p.failure != nil && optionString(o, "exists", "error") == "error" {
-		// The download completed before the cancellation took effect: the
-		// file did not exist before, so remove it.
-		c.m.removeFile(file)
-	}
-	if err = p.err(err); err != nil {
-		c.raise(err)
-	}
-	return 0
+	return 0, err
 }
 
 // s3Put implements s3.put(bp, writer, data_length, mime_type [, reader [,
 // heads [, {chunk_len=}]]]) -> headers [, reader's results]: the
-// reference returns the response headers whether or not a reader is given. writer(w) writes exactly data_length bytes with w:write(...).
-func s3Put(c *call) int {
+// reference returns the response headers whether or not a reader is
+// given. writer(w) writes exactly data_length bytes with w:write(...).
+func s3Put(c *call) (int, error) {
 	L := c.L
 	bp, _, _ := c.bucketPath(1)
 	writerFn := c.function(2)
@@ -138,9 +139,26 @@ func s3Put(c *call) int {
 	mimeType := c.str(4)
 	reader := c.optFunction(5)
 	h := c.headers(6)
-	o := c.options(7, map[string]string{"chunk_len": optInteger})
-	c.checkOptionRange(7, o, "chunk_len", engine.ChunkLenMinimum, math.MaxInt32)
-	opt := engine.PutOptions{ChunkLen: int(optionInt(o, "chunk_len", 0))}
+	var o struct {
+		ChunkLen int `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
+	}
+	c.decodeOptions(7, &o)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	opt := engine.PutOptions{ChunkLen: o.ChunkLen}
+	var results []lua.LValue
+	if reader != nil {
+		// The PUT answer has no body worth reading: the reader gets an
+		// empty stream and the response headers, as the reference's reader
+		// would. A reader that raises fails the put, and the engine deletes
+		// the object it stored (if nobody replaced it meanwhile).
+		opt.Stored = func(resp http.Header) error {
+			var err error
+			results, err = callReader(c.m, L, reader, "put", strings.NewReader(""), resp)
+			return err
+		}
+	}
 	resp, err := c.client().Put(c.ctx(), bp, func(w io.Writer) error {
 		wr, ud := newWriter(L, w, length)
 		defer func() { wr.valid = false }()
@@ -156,94 +174,71 @@ func s3Put(c *call) int {
 		return nil
 	}, length, mimeType, h, opt)
 	if err != nil {
-		c.raise(err)
+		return 0, err
 	}
-	headers := headersToTable(L, resp)
-	if reader == nil {
-		L.Push(headers)
-		return 1
-	}
-	// The PUT answer has no body worth reading: the reader gets an empty
-	// stream and the response headers, as the reference's reader would.
-	// A reader that raises aborts the put: the object it created is
-	// deleted, so the error leaves nothing behind.
-	results, err := callReader(c.m, L, reader, "put", strings.NewReader(""), resp)
-	if err != nil {
-		_, _ = c.client().Delete(c.ctx(), bp)
-		c.raise(err)
-	}
-	L.Push(headers)
+	L.Push(headersToTable(L, resp))
 	for _, v := range results {
 		L.Push(v)
 	}
-	return 1 + len(results)
+	return 1 + len(results), nil
 }
 
 // s3PutBytes implements s3.put_bytes(bp, data, mime_type [, heads]) ->
 // headers.
-func s3PutBytes(c *call) int {
+func s3PutBytes(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	data := c.str(2)
 	mimeType := c.str(3)
 	h := c.headers(4)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
 	resp, err := c.client().PutBytes(c.ctx(), bp, []byte(data), mimeType, h)
 	if err != nil {
-		c.raise(err)
+		return 0, err
 	}
 	c.L.Push(headersToTable(c.L, resp))
-	return 1
+	return 1, nil
 }
 
 // s3PutFile implements s3.put_file(bp, file [, {mime_type=, mode=,
-// inline=, chunk_len=, headers=, progress=}]) -> headers.
-func s3PutFile(c *call) int {
+// inline=, chunk_len=, headers=, progress=}]) -> headers. A progress
+// function that raises stops the upload before its last bytes are sent,
+// so no object is stored, and the error comes back unchanged.
+func s3PutFile(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	file := c.path(2)
-	o := c.options(3, map[string]string{
-		"mime_type": optString, "mode": optString, "inline": optBoolean,
-		"chunk_len": optInteger, "headers": optTable, "progress": optFunction,
-	})
-	c.checkOptionEnum(3, o, "mode", fileModes...)
-	c.checkOptionRange(3, o, "chunk_len", engine.ChunkLenMinimum, math.MaxInt32)
-	h := c.optionHeaders(3, o)
-	mimeType, err := c.mimeType(file, optionString(o, "mime_type", ""))
-	if err != nil {
-		c.raise(err)
+	var o struct {
+		MIMEType string         `lua:"mime_type"`
+		Mode     string         `lua:"mode" enum:"binary,text"`
+		Inline   bool           `lua:"inline"`
+		ChunkLen int            `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
+		Headers  http.Header    `lua:"headers"`
+		Progress *lua.LFunction `lua:"progress"`
 	}
-	ctx, p := c.progress(bp, optionFunction(o, "progress"))
+	c.decodeOptions(3, &o)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	mimeType, err := c.mimeType(file, o.MIMEType)
+	if err != nil {
+		return 0, err
+	}
+	p := c.progress(bp, o.Progress)
 	defer p.end()
-	// A single PUT cannot be taken back once its body is on the wire: the
-	// server may store the object after a cancelled client gave up, so
-	// that no check afterwards can find it. After a progress error the
-	// upload runs to its end, and the object it created is deleted.
-	p.finish = true
-	resp, err := c.client().PutFile(ctx, bp, file, engine.PutFileOptions{
+	resp, err := c.client().PutFile(c.ctx(), bp, file, engine.PutFileOptions{
 		MIMEType: mimeType,
-		Mode:     optionString(o, "mode", ""),
-		Inline:   optionBool(o, "inline"),
-		ChunkLen: int(optionInt(o, "chunk_len", 0)),
-		Header:   h,
+		Mode:     o.Mode,
+		Inline:   o.Inline,
+		ChunkLen: o.ChunkLen,
+		Header:   o.Headers,
 		Progress: p.engine(),
 	})
-	p.undoUpload(err, bp)
-	if err = p.err(err); err != nil {
-		c.raise(err)
+	if err != nil {
+		return 0, err
 	}
 	c.L.Push(headersToTable(c.L, resp))
-	return 1
-}
-
-// optionHeaders reads the headers option of an options table.
-func (c *call) optionHeaders(n int, o map[string]lua.LValue) http.Header {
-	t, ok := o["headers"].(*lua.LTable)
-	if !ok {
-		return nil
-	}
-	h, msg := headersFromTable(t)
-	if msg != "" {
-		c.argError(n, "option 'headers': %s", msg)
-	}
-	return h
+	return 1, nil
 }
 
 // mimeType is the content type for an upload of file: the explicit one,
@@ -268,29 +263,21 @@ func (c *call) mimeType(file, explicit string) (string, error) {
 
 // transferProgress feeds a transfer's progress to the script's progress
 // function and to Options.Progress. A Lua error in the progress function
-// cancels the transfer (engine progress functions cannot fail) and is
-// raised afterwards as the very same value.
+// is the engine Progress's error: the engine stops the transfer, undoes it
+// and returns that error, which the module raises as the very same value.
 type transferProgress struct {
-	c       *call
-	desc    string
-	fn      *lua.LFunction
-	cancel  context.CancelFunc
-	failure error
-	start   time.Time
-	// finish, when set, lets the transfer run to its end after the
-	// progress function failed instead of cancelling it (see s3PutFile).
-	finish bool
+	c    *call
+	desc string
+	fn   *lua.LFunction
 
 	hooked   bool
 	update   func(done int64)
 	finisher func()
 }
 
-// progress prepares the progress reporting of one transfer; the returned
-// context is the one to give the engine.
-func (c *call) progress(bp string, fn *lua.LFunction) (context.Context, *transferProgress) {
-	ctx, cancel := context.WithCancel(c.ctx())
-	return ctx, &transferProgress{c: c, desc: c.name + " " + bp, fn: fn, cancel: cancel, start: time.Now()}
+// progress prepares the progress reporting of one transfer.
+func (c *call) progress(bp string, fn *lua.LFunction) *transferProgress {
+	return &transferProgress{c: c, desc: c.name + " " + bp, fn: fn}
 }
 
 // engine returns the engine.Progress, or nil when nobody listens.
@@ -298,10 +285,7 @@ func (p *transferProgress) engine() engine.Progress {
 	if p.fn == nil && p.c.m.opts.Progress == nil {
 		return nil
 	}
-	return func(done, total int64) {
-		if p.failure != nil {
-			return
-		}
+	return func(done, total int64) error {
 		if hook := p.c.m.opts.Progress; hook != nil {
 			if !p.hooked {
 				p.hooked = true
@@ -314,51 +298,14 @@ func (p *transferProgress) engine() engine.Progress {
 		if p.fn != nil {
 			L := p.c.L
 			if err := p.c.m.callback(L, lua.P{Fn: p.fn, NRet: 0, Protect: true}, lua.LNumber(done), lua.LNumber(total)); err != nil {
-				p.failure = fromPCall(err)
-				if !p.finish {
-					p.cancel()
-				}
+				return fromPCall(err)
 			}
 		}
+		return nil
 	}
-}
-
-// err prefers the progress function's failure to the cancellation it
-// caused.
-func (p *transferProgress) err(err error) error {
-	if p.failure != nil {
-		return p.failure
-	}
-	return err
-}
-
-// undoUpload deletes the object an upload created although the progress
-// function failed. The engine reports progress while the request runs, so
-// the failure (and the cancellation it causes) can come after the server
-// has the whole body: the upload then completes anyway, or the server
-// completes it while the client gives up. If the call succeeded, or the
-// object was written since the call started, it is ours: delete it, so a
-// callback error leaves no object behind.
-func (p *transferProgress) undoUpload(err error, bp string) {
-	if p.failure == nil {
-		return
-	}
-	ctx := p.c.ctx()
-	if err != nil {
-		h, herr := p.c.client().Head(ctx, bp, nil)
-		if herr != nil {
-			return
-		}
-		lm, perr := http.ParseTime(h.Get("Last-Modified"))
-		if perr != nil || lm.Before(p.start.Truncate(time.Second)) {
-			return
-		}
-	}
-	_, _ = p.c.client().Delete(ctx, bp)
 }
 
 func (p *transferProgress) end() {
-	p.cancel()
 	if p.finisher != nil {
 		f := p.finisher
 		p.finisher = nil

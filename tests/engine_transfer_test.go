@@ -307,10 +307,11 @@ func TestEngineGetFileModes(t *testing.T) {
 					cctx, cancel := context.WithCancel(ctx)
 					opt := engine.GetFileOptions{Exists: tt.exists}
 					if tt.cancelMid {
-						opt.Progress = func(done, total int64) {
+						opt.Progress = func(done, total int64) error {
 							if done > 0 {
 								cancel()
 							}
+							return nil
 						}
 					}
 					err := c.GetFile(cctx, src, file, nil, opt)
@@ -343,11 +344,12 @@ func TestEngineGetFileModes(t *testing.T) {
 				// Mode and progress.
 				file := filepath.Join(t.TempDir(), "big")
 				var last, total int64 = -1, 0
-				err := c.GetFile(ctx, bucket+"/big", file, nil, engine.GetFileOptions{Mode: "binary", Progress: func(d, tot int64) {
+				err := c.GetFile(ctx, bucket+"/big", file, nil, engine.GetFileOptions{Mode: "binary", Progress: func(d, tot int64) error {
 					if d < last {
 						t.Errorf("progress went back: %d after %d", d, last)
 					}
 					last, total = d, tot
+					return nil
 				}})
 				if err != nil {
 					t.Fatal(err)
@@ -486,11 +488,12 @@ func TestEnginePutFile(t *testing.T) {
 				var last int64 = -1
 				_, err := c.PutFile(ctx, bucket+"/doc", file, engine.PutFileOptions{
 					Header: http.Header{"x-amz-meta-origin": {"test"}},
-					Progress: func(d, total int64) {
+					Progress: func(d, total int64) error {
 						if d < last || total != int64(len(data)) {
 							t.Errorf("progress %d/%d after %d", d, total, last)
 						}
 						last = d
+						return nil
 					}})
 				if err != nil {
 					t.Fatalf("PutFile: %v", err)
@@ -627,12 +630,13 @@ func TestEngineMultipartPutFile(t *testing.T) {
 			compat.Run(t, srv.Name, "MultipartPutFile: 11 MiB file, progress", func(t *testing.T) {
 				var last, total int64 = -1, 0
 				calls := 0
-				id, err := c.MultipartPutFile(ctx, bucket+"/big.bin", file, engine.MultipartFileOptions{Workers: 2, Progress: func(d, tot int64) {
+				id, err := c.MultipartPutFile(ctx, bucket+"/big.bin", file, engine.MultipartFileOptions{Workers: 2, Progress: func(d, tot int64) error {
 					if d < last {
 						t.Errorf("progress went back: %d after %d", d, last)
 					}
 					last, total = d, tot
 					calls++
+					return nil
 				}})
 				if err != nil || id == "" {
 					t.Fatalf("MultipartPutFile: %q, %v", id, err)
@@ -726,7 +730,7 @@ func TestEngineMultipartResume(t *testing.T) {
 				}
 
 				var last int64
-				opt.Progress = func(d, total int64) { last = d }
+				opt.Progress = func(d, total int64) error { last = d; return nil }
 				resumed, err := c.ResumeMultipartPutFile(ctx, bp, file, opt)
 				if err != nil || resumed != id {
 					t.Fatalf("ResumeMultipartPutFile: %q, %v; want %q", resumed, err, id)

@@ -322,3 +322,46 @@ function test_refused_put_never_calls_writer()
   end, "EntityTooLarge", 400)
   assert_false(box.called, "the writer was called")
 end
+
+-- A progress function raising at the report of the whole size still stores
+-- nothing: the last bytes go out only once that report returned.
+function test_progress_error_at_the_end_stores_nothing()
+  local src = TMPDIR .. "/end.bin"
+  write_file(src, string.rep("e", 300000))
+  local marker = {}
+  local function at_end(done, total)
+    if done == total then error(marker) end
+  end
+  local ok, err = pcall(s3.put_file, bp("end.bin"), src, {progress = at_end})
+  assert_false(ok)
+  assert_true(rawequal(err, marker), "the progress function's error value comes back unchanged")
+  ok, err = pcall(s3.multipart_put_file, bp("end-mp.bin"), src, {progress = at_end})
+  assert_false(ok)
+  assert_true(rawequal(err, marker), "multipart: the same value")
+  assert_eq(s3.ls(bp()), {}, "no object left behind")
+  for _, u in ipairs(s3.list_multipart_uploads(BUCKET)) do
+    assert_true(u.key:sub(1, #PREFIX) ~= PREFIX, "no multipart upload left behind: " .. u.key)
+  end
+  -- a download: no file under the final name
+  s3.put_bytes(bp("dl.bin"), string.rep("d", 300000), "application/octet-stream")
+  ok, err = pcall(s3.get_file, bp("dl.bin"), TMPDIR .. "/dl.out", nil, {progress = at_end})
+  assert_true(rawequal(err, marker))
+  assert_nil(read_file(TMPDIR .. "/dl.out"))
+end
+
+-- A put's reader that raises undoes the put, but only while the object is
+-- still the one the put stored: one written meanwhile by someone else stays.
+function test_put_reader_error_removes_only_its_own_object()
+  local marker = {}
+  local ok, err = pcall(s3.put, bp("mine"), function(w) w:write("abc") end, 3, "text/plain",
+    function() error(marker) end)
+  assert_true(not ok and rawequal(err, marker))
+  assert_eq(s3.ls(bp()), {}, "the put's own object is removed")
+  ok, err = pcall(s3.put, bp("theirs"), function(w) w:write("abc") end, 3, "text/plain",
+    function()
+      s3.put_bytes(bp("theirs"), "another writer's content", "text/plain")
+      error(marker)
+    end)
+  assert_true(not ok and rawequal(err, marker))
+  assert_eq(s3.get_bytes(bp("theirs")), "another writer's content", "an object another writer stored stays")
+end
