@@ -366,7 +366,7 @@ func (c *call) enginePrefixOptions(n int, o prefixOptions) (opts engine.PrefixOp
 		update       func(int64)
 		finish       func()
 	)
-	opt.Progress = func(d, q int64) { done, queued = d, q }
+	opt.Progress = func(d, q int64) error { done, queued = d, q; return nil }
 	if o.OnResult != nil || o.Progress != nil || m.opts.Progress != nil {
 		opt.OnResult = func(r engine.BatchResult) error {
 			// Progress runs after OnResult in the engine: count this one now.
