@@ -116,15 +116,17 @@ func s3SignURI(c *call) (int, error) {
 // s3CreateBucket implements s3.create_bucket(name [, location]).
 func s3CreateBucket(c *call) (int, error) {
 	bucket := c.bucketName(1)
-	// A new bucket must have a DNS-compatible name (AWS refuses others in
-	// every region; some stores create them anyway): refused here, before
-	// any request, rather than left to each server.
-	if bucket != "" && !strings.Contains(bucket, "/") && !engine.ValidBucketName(bucket, true) {
-		c.argError(1, "invalid bucket name %q (3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address)", bucket)
-	}
 	location := c.optStr(2, "")
 	if err := c.checkArgs(); err != nil {
 		return 0, err
+	}
+	// A new bucket must have a DNS-compatible name (AWS refuses others in
+	// every region; some stores create them anyway): refused here, before
+	// any request, rather than left to each server; after the type checks,
+	// as the reference checks types first.
+	if !engine.ValidBucketName(bucket, true) {
+		c.argError(1, "invalid bucket name %q (3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address)", bucket)
+		return 0, c.checkArgs()
 	}
 	if err := c.client().CreateBucket(c.ctx(), bucket, location); err != nil {
 		return 0, err
