@@ -136,7 +136,7 @@ func s3Sync(c *call) (int, error) {
 		update       func(int64)
 		finish       func()
 	)
-	opt.Progress = func(d, q int64) { done, queued = d, q }
+	opt.Progress = func(d, q int64) error { done, queued = d, q; return nil }
 	if o.OnResult != nil || o.Progress != nil || c.m.opts.Progress != nil {
 		opt.OnResult = func(r engine.BatchResult) error {
 			// The engine reports progress after OnResult: count this one.
