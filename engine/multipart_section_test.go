@@ -24,7 +24,7 @@ func TestMultipartPutFileSections(t *testing.T) {
 	}
 	var last, total int64
 	_, err := c.MultipartPutFile(ctx, "sections/f.bin", file, MultipartFileOptions{Workers: 2,
-		Progress: func(done, tot int64) { last, total = done, tot }})
+		Progress: func(done, tot int64) error { last, total = done, tot; return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,10 +49,11 @@ func TestMultipartPutFileShrinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := c.MultipartPutFile(ctx, "shrinks/f.bin", file, MultipartFileOptions{Workers: 1,
-		Progress: func(done, total int64) {
+		Progress: func(done, total int64) error {
 			if done == 0 {
 				os.Truncate(file, MultipartSizeMinimum/2)
 			}
+			return nil
 		}})
 	if err == nil {
 		t.Fatal("no error")
