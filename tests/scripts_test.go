@@ -389,3 +389,54 @@ func scriptPresignLocal(t *testing.T, tg cliTarget, bucket string) map[string]st
 	})
 	return done
 }
+
+func TestScriptSync(t *testing.T) {
+	for _, tg := range cliTargets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			b := scriptBucket(t, tg)
+			dir := t.TempDir()
+			cliWriteFile(t, filepath.Join(dir, "a.txt"), "alpha")
+			cliWriteFile(t, filepath.Join(dir, "sub", "b.txt"), "bravo")
+			cliWriteFile(t, filepath.Join(dir, "sub", "skip.tmp"), "tmp")
+			dst := "s3://" + b + "/site"
+
+			out := scriptRun(t, tg, "sync.lua", "--dry-run", "--exclude", "*.tmp", dir, dst)
+			cliCheckLines(t, out, []string{"upload   a.txt  (new)", "upload   sub/b.txt  (new)",
+				"sync: 2 uploaded, 0 downloaded, 0 copied, 0 deleted, 0 unchanged, 0.0 MiB (dry run: nothing changed)"})
+			if keys := scriptKeys(t, tg, b+"/"); len(keys) != 0 {
+				t.Fatalf("a dry run uploaded %q", keys)
+			}
+			out = scriptRun(t, tg, "sync.lua", "--exclude=*.tmp", dir, dst)
+			if !strings.Contains(out, "sync: 2 uploaded, 0 downloaded, 0 copied, 0 deleted, 0 unchanged, 0.0 MiB, 0 failed in ") {
+				t.Fatalf("first sync: %s", out)
+			}
+			if got, want := strings.Join(scriptKeys(t, tg, b+"/site/"), " "), "site/a.txt site/sub/b.txt"; got != want {
+				t.Fatalf("keys: %q, want %q", got, want)
+			}
+			out = scriptRun(t, tg, "sync.lua", "--exclude", "*.tmp", "--checksum", dir, dst)
+			if !strings.Contains(out, "sync: 0 uploaded, 0 downloaded, 0 copied, 0 deleted, 2 unchanged") {
+				t.Fatalf("second sync: %s", out)
+			}
+
+			// Down, with --delete removing a file the bucket does not have.
+			down := t.TempDir()
+			cliWriteFile(t, filepath.Join(down, "stale"), "old")
+			out = scriptRun(t, tg, "sync.lua", "--delete", "--dry-run", dst, down)
+			cliCheckLines(t, out, []string{"download a.txt  (new)", "download sub/b.txt  (new)", "delete   stale  (extraneous)"})
+			scriptRun(t, tg, "sync.lua", "--delete", dst, down)
+			if b, err := os.ReadFile(filepath.Join(down, "sub", "b.txt")); err != nil || string(b) != "bravo" {
+				t.Fatalf("downloaded sub/b.txt: %q %v", b, err)
+			}
+			if _, err := os.Stat(filepath.Join(down, "stale")); !os.IsNotExist(err) {
+				t.Fatalf("stale not deleted: %v", err)
+			}
+
+			for _, args := range [][]string{{dir}, {"--bogus", dir, dst}, {"--exclude"}} {
+				res := tg.run(t, "", append([]string{cliRepoPath("scripts/sync.lua")}, args...)...)
+				if res.code == 0 || !strings.Contains(res.stderr, "usage: sync.lua") {
+					t.Errorf("sync.lua %q: exit %d, stderr %q", args, res.code, res.stderr)
+				}
+			}
+		})
+	}
+}
