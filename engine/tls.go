@@ -3,11 +3,13 @@ package engine
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // tlsClients holds one pooled client per TLS setting (CA bundle, insecure),
@@ -24,9 +26,14 @@ type tlsKey struct {
 // replaces the system's roots) and/or skipping verification. A bundle that
 // cannot be read or holds no certificate is an error: silently falling
 // back to the system's roots would hide a misconfiguration.
+//
+// The bundle's certificates are parsed at the first https request, not
+// here: parsing a system bundle (AWS_CA_BUNDLE often names one) costs more
+// than the rest of the CLI's start-up, and plain-http endpoints or scripts
+// that never reach S3 never need it.
 func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 	key := tlsKey{insecure: insecure}
-	var roots *x509.CertPool
+	var pemData []byte
 	if bundle != "" {
 		abs, err := filepath.Abs(bundle)
 		if err != nil {
@@ -36,24 +43,93 @@ func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 		if c, ok := tlsClients.Load(key); ok {
 			return c.(*http.Client), nil
 		}
-		pem, err := os.ReadFile(abs)
-		if err != nil {
+		if pemData, err = os.ReadFile(abs); err != nil {
 			return nil, fmt.Errorf("engine.New: CABundle: %w", err)
 		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
+		if !hasPEMCertificate(pemData) {
 			return nil, fmt.Errorf("engine.New: CABundle %s: no PEM certificate in it", bundle)
 		}
 	} else if c, ok := tlsClients.Load(key); ok {
 		return c.(*http.Client), nil
 	}
-	tr := sharedTransport.Clone()
-	tr.TLSClientConfig = &tls.Config{
-		RootCAs:            roots,
-		InsecureSkipVerify: insecure,
-		MinVersion:         tls.VersionTLS12,
+	build := func() (*http.Transport, error) {
+		var roots *x509.CertPool
+		if pemData != nil {
+			roots = x509.NewCertPool()
+			if !roots.AppendCertsFromPEM(pemData) {
+				return nil, fmt.Errorf("engine: CABundle %s: no usable PEM certificate in it", bundle)
+			}
+		}
+		tr := sharedTransport.Clone()
+		tr.TLSClientConfig = &tls.Config{
+			RootCAs:            roots,
+			InsecureSkipVerify: insecure,
+			MinVersion:         tls.VersionTLS12,
+		}
+		return tr, nil
 	}
-	c := &http.Client{Transport: tr, CheckRedirect: sharedHTTPClient.CheckRedirect}
+	var rt http.RoundTripper
+	if pemData == nil {
+		tr, _ := build()
+		rt = tr
+	} else {
+		rt = &lazyTLSTransport{build: build}
+	}
+	c := &http.Client{Transport: rt, CheckRedirect: sharedHTTPClient.CheckRedirect}
 	got, _ := tlsClients.LoadOrStore(key, c)
 	return got.(*http.Client), nil
+}
+
+// hasPEMCertificate reports whether data holds a PEM CERTIFICATE block
+// (without parsing it).
+func hasPEMCertificate(data []byte) bool {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return false
+		}
+		if b.Type == "CERTIFICATE" {
+			return true
+		}
+	}
+}
+
+// lazyTLSTransport builds its https transport at the first https request;
+// plain http requests go through the shared transport.
+type lazyTLSTransport struct {
+	once  sync.Once
+	build func() (*http.Transport, error)
+	tr    *http.Transport
+	err   error
+	built atomic.Pointer[http.Transport] // tr, once built
+}
+
+func (l *lazyTLSTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" {
+		return sharedTransport.RoundTrip(req)
+	}
+	l.once.Do(l.load)
+	if l.err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, l.err
+	}
+	return l.tr.RoundTrip(req)
+}
+
+func (l *lazyTLSTransport) load() {
+	l.tr, l.err = l.build()
+	if l.tr != nil {
+		l.built.Store(l.tr)
+	}
+}
+
+// CloseIdleConnections closes the idle connections of the https
+// transport, if it was built.
+func (l *lazyTLSTransport) CloseIdleConnections() {
+	if tr := l.built.Load(); tr != nil {
+		tr.CloseIdleConnections()
+	}
 }
