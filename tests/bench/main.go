@@ -50,7 +50,7 @@ var (
 	flagBase     = flag.String("s3lua-base", "", "another s3lua binary (say, built from an earlier commit) measured in an extra column, s3lua@base, for before/after comparisons")
 )
 
-var allRowIDs = []string{"startup", "empty", "upload", "download", "list", "small", "delete", "list10x"}
+var allRowIDs = []string{"startup", "empty", "upload", "download", "list", "small", "batch", "delete", "sync", "sync-nochange", "list10x"}
 
 // sizes are the workload sizes; -smoke shrinks them.
 type sizes struct {
@@ -721,6 +721,22 @@ func (h *harness) makeSmallDir() error {
 	}
 	h.smallDir = d
 	return nil
+}
+
+// uploadDir stores every file of dir under prefix (in-process, 32 at a time).
+func (h *harness) uploadDir(ctx context.Context, dir, prefix string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	return parallel(len(ents), 32, func(i int) error {
+		data, err := os.ReadFile(filepath.Join(dir, ents[i].Name()))
+		if err != nil {
+			return err
+		}
+		_, err = h.c.call(ctx, http.MethodPut, prefix+ents[i].Name(), nil, data, nil)
+		return err
+	})
 }
 
 // wantCount checks a tool's output: its last line is the count n, or (for

@@ -168,6 +168,65 @@ func (h *harness) row(id string) row {
 				{tool: "go", argv: h.goc("put-dir", dir, prefix, "1"), check: check},
 			}}
 
+	case "batch":
+		n, prefix := h.sz.small, "batch/"
+		check := func(string) error { return h.wantKeys(context.Background(), prefix, n, int64(h.sz.smallSize)) }
+		dir := filepath.Join(h.dir, "small")
+		chunk := fmt.Sprintf(`local b = s3.batch()
+for i = 0, %d do local name = string.format("f-%%06d", i)
+  b:put_file(%s .. name, %s .. name) end
+local s = b:wait()
+print(s.ok)`, n-1, lua(B+"/"+prefix), lua(dir+"/"))
+		return row{id: id, title: thousands(n) + " uploads of " + human(int64(h.sz.smallSize)) + " (`s3.batch`, default 32 workers)", limit: "go",
+			setup: func(ctx context.Context) error { return h.makeSmallDir() },
+			reset: func(ctx context.Context) error { return h.c.deletePrefix(ctx, prefix) },
+			cmds: []toolCmd{
+				{tool: "s3lua", argv: h.s3lua(chunk), check: func(out string) error {
+					if err := wantCount(n, false)(out); err != nil {
+						return err
+					}
+					return check(out)
+				}},
+				{tool: "mc", argv: h.mc("cp", "--recursive", dir+"/", "bench/"+B+"/"+prefix), check: check},
+				{tool: "s5cmd", argv: h.s5("cp", dir+"/*", "s3://"+B+"/"+prefix), check: check},
+				{tool: "go", argv: h.goc("put-dir", dir, prefix, "32"), check: check},
+			}}
+
+	case "sync", "sync-nochange":
+		n, prefix := h.sz.small, "sync/"
+		dir := filepath.Join(h.dir, "small")
+		keys := func(string) error { return h.wantKeys(context.Background(), prefix, n, int64(h.sz.smallSize)) }
+		want := n
+		title := "sync " + thousands(n) + " files of " + human(int64(h.sz.smallSize)) + " to an empty prefix (`s3.sync`)"
+		reset := func(ctx context.Context) error { return h.c.deletePrefix(ctx, prefix) }
+		goArgv := h.goc("put-dir", dir, prefix, "32")
+		if id == "sync-nochange" {
+			want = 0
+			title = "sync " + thousands(n) + " files, nothing changed (`s3.sync`)"
+			reset = func(ctx context.Context) error {
+				if got, _, err := h.c.count(ctx, prefix); err == nil && got == n {
+					return nil
+				}
+				return h.uploadDir(ctx, dir, prefix)
+			}
+			goArgv = h.goc("list", prefix)
+		}
+		chunk := fmt.Sprintf(`print(s3.sync(%s, %s).uploads)`, lua(dir), lua("s3://"+B+"/"+prefix))
+		return row{id: id, title: title, limit: "go",
+			setup: func(ctx context.Context) error { return h.makeSmallDir() },
+			reset: reset,
+			cmds: []toolCmd{
+				{tool: "s3lua", argv: h.s3lua(chunk), check: func(out string) error {
+					if err := wantCount(want, false)(out); err != nil {
+						return err
+					}
+					return keys(out)
+				}},
+				{tool: "mc", argv: h.mc("mirror", dir+"/", "bench/"+B+"/"+prefix), check: keys},
+				{tool: "s5cmd", argv: h.s5("sync", dir+"/", "s3://"+B+"/"+prefix), check: keys},
+				{tool: "go", argv: goArgv, check: func(string) error { return keys("") }},
+			}}
+
 	case "delete":
 		n, prefix := h.sz.del, "del/"
 		check := func(string) error { return h.wantKeys(context.Background(), prefix, 0, 0) }
