@@ -25,17 +25,22 @@ const chunkLenMin, chunkLenDefault = 8 << 10, 64 << 10
 // Config is the client's configuration. The zero value of every field means
 // its default; New fills them in and Client.Config returns the result.
 type Config struct {
-	Host        string                   // "s3.amazonaws.com"; may carry ":port"
-	Region      string                   // "us-east-1"
-	Scheme      string                   // "https" (the reference defaulted to http); "http" allowed
-	PathStyle   bool                     // forced on for IP literals, localhost and non-DNS bucket names
-	MaxTries    int                      // total attempts; 1 = no retry; default 5
-	ChunkLen    int                      // aws-chunked chunk length; default 64 KiB, at least 8 KiB
-	PartSize    int64                    // multipart part size; 0 = computed from the file size, else 5 MiB..5 GiB
-	Workers     int                      // multipart and LlStar workers; default 4
-	HTTPClient  *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
-	MIMEType    func(path string) string // nil = engine.MIMEType
-	Credentials CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
+	Host      string // "s3.amazonaws.com"; may carry ":port"
+	Region    string // "us-east-1"
+	Scheme    string // "https" (the reference defaulted to http); "http" allowed
+	PathStyle bool   // forced on for IP literals, localhost and non-DNS bucket names
+	MaxTries  int    // total attempts; 1 = no retry; default 5
+	ChunkLen  int    // aws-chunked chunk length; default 64 KiB, at least 8 KiB
+	PartSize  int64  // multipart part size; 0 = computed from the file size, else 5 MiB..5 GiB
+	Workers   int    // multipart and LlStar workers; default 4
+	// CopyThreshold is the source size above which Copy uses a multipart
+	// copy; 0 means CopyThresholdDefault (5 GiB, S3's CopyObject limit).
+	// A smaller value (at least 5 MiB) is for tests and for servers with a
+	// lower limit.
+	CopyThreshold int64
+	HTTPClient    *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
+	MIMEType      func(path string) string // nil = engine.MIMEType
+	Credentials   CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
 
 	// Root, if set, confines the file functions (GetFile, PutFile and the
 	// multipart file functions) to one directory: every file name is
@@ -79,6 +84,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = DefaultWorkers
 	}
+	if cfg.CopyThreshold == 0 {
+		cfg.CopyThreshold = CopyThresholdDefault
+	}
 	switch {
 	case cfg.Scheme != "http" && cfg.Scheme != "https":
 		return cfg, fmt.Errorf("engine.New: Scheme %q: want \"http\" or \"https\"", cfg.Scheme)
@@ -90,6 +98,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("engine.New: ChunkLen %d: want at least %d", cfg.ChunkLen, chunkLenMin)
 	case cfg.PartSize != 0 && (cfg.PartSize < MultipartSizeMinimum || cfg.PartSize > maxPartSize):
 		return cfg, fmt.Errorf("engine.New: PartSize %d: want 0 (computed) or 5 MiB..5 GiB", cfg.PartSize)
+	case cfg.CopyThreshold < MultipartSizeMinimum || cfg.CopyThreshold > CopyThresholdDefault:
+		return cfg, fmt.Errorf("engine.New: CopyThreshold %d: want 0 (5 GiB) or 5 MiB..5 GiB", cfg.CopyThreshold)
 	case cfg.Workers < 1:
 		return cfg, fmt.Errorf("engine.New: Workers %d: want at least 1", cfg.Workers)
 	}

@@ -35,10 +35,13 @@ type Item struct {
 }
 
 // ListOptions tune LsProc. MaxEach is the page size, 1..1000 (0 means
-// 1000); Delimiter (often "/") groups keys into common prefixes.
+// 1000); Delimiter (often "/") groups keys into common prefixes;
+// StartAfter, if set, starts the listing after that key (S3's start-after:
+// a key, not a prefix, compared as bytes).
 type ListOptions struct {
-	MaxEach   int
-	Delimiter string
+	MaxEach    int
+	Delimiter  string
+	StartAfter string
 }
 
 // listBucketResult is one ListObjectsV2 page.

@@ -41,7 +41,7 @@ func (c *Client) NewLister(ctx context.Context, bp string, opt ListOptions) *Lis
 // returns a Lister; a bad option is reported by the first call to Next.
 // LsProc is a loop over such a Lister, so both share one page walk.
 func (c *Client) newLister(ctx context.Context, fn, bucket, prefix string, opt ListOptions) *Lister {
-	l := &Lister{c: c, ctx: ctx, bucket: bucket, prefix: prefix, opt: opt}
+	l := &Lister{c: c, ctx: ctx, bucket: bucket, prefix: prefix, opt: opt, startAfter: opt.StartAfter}
 	if l.opt.MaxEach == 0 {
 		l.opt.MaxEach = 1000
 	}

@@ -51,6 +51,9 @@ type partsRun struct {
 	total                 int64
 	sent                  atomic.Int64 // bytes of parts sent so far, in flight included
 	notify                chan struct{}
+	// partHeader holds headers every part request repeats: the SSE-C key
+	// of the upload (sseCustomerPartHeader).
+	partHeader http.Header
 	// upload sends one part; nil means uploadWithRetry. Tests of the
 	// coordinator replace it.
 	upload func(ctx context.Context, number int, data []byte) (Part, error)
@@ -261,6 +264,7 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 		return io.NopCloser(&countingBytes{r: bytes.NewReader(data), part: &partSent, run: r}), nil
 	}
 	req := &request{method: http.MethodPut, bucket: r.bucket, key: r.key,
+		header:         r.partHeader.Clone(),
 		newBody:        newBody,
 		contentLength:  int64(len(data)),
 		payloadHash:    payloadHash,
@@ -502,7 +506,8 @@ func (c *Client) MultipartPut(ctx context.Context, bp string, numParts int, getP
 	if err != nil {
 		return "", err
 	}
-	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID, workers: c.cfg.Workers, total: -1}
+	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID, workers: c.cfg.Workers, total: -1,
+		partHeader: sseCustomerPartHeader(h)}
 	parts, err := run.run(ctx, numParts, func(i int) (partTask, *Part, error) {
 		data, err := getPart(i)
 		if err != nil {
@@ -679,7 +684,7 @@ func (c *Client) multipartPutFile(ctx context.Context, fn, bp, file string, opt 
 		return nil, err
 	}
 	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID,
-		workers: plan.workers, progress: opt.Progress, total: plan.size}
+		workers: plan.workers, progress: opt.Progress, total: plan.size, partHeader: sseCustomerPartHeader(opt.Header)}
 	parts, err := run.run(ctx, plan.parts, func(i int) (partTask, *Part, error) {
 		return plan.task(i), nil, nil
 	})
@@ -791,7 +796,7 @@ func (c *Client) ResumeMultipartPutFile(ctx context.Context, bp, file string, op
 		byNumber[p.PartNumber] = p
 	}
 	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID,
-		workers: plan.workers, progress: opt.Progress, total: plan.size}
+		workers: plan.workers, progress: opt.Progress, total: plan.size, partHeader: sseCustomerPartHeader(opt.Header)}
 	parts, err := run.run(ctx, plan.parts, func(i int) (partTask, *Part, error) {
 		t := plan.task(i)
 		if p, ok := byNumber[i+1]; ok {

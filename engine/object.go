@@ -9,8 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/s3lua/s3lua/signature"
 )
 
 // Head returns the headers of bp's object (HEAD), e.g. Content-Length,
@@ -42,6 +40,29 @@ func (c *Client) Delete(ctx context.Context, bp string) (http.Header, error) {
 		return nil, argError("Delete", "%q names a bucket, not an object (use DeleteBucket)", bp)
 	}
 	resp, err := c.do(ctx, &request{method: http.MethodDelete, bucket: bucket, key: key})
+	if err != nil {
+		return nil, err
+	}
+	drainClose(resp.Body)
+	return resp.Header, nil
+}
+
+// DeleteVersion deletes one version of bp's object (versionID "" is
+// Delete) and returns the response headers (x-amz-delete-marker and
+// x-amz-version-id tell what was deleted).
+func (c *Client) DeleteVersion(ctx context.Context, bp, versionID string) (http.Header, error) {
+	bucket, key, err := SplitBucketPath(bp)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, argError("DeleteVersion", "%q names a bucket, not an object (use DeleteBucket)", bp)
+	}
+	r := &request{method: http.MethodDelete, bucket: bucket, key: key}
+	if versionID != "" {
+		r.query = url.Values{"versionId": {versionID}}
+	}
+	resp, err := c.do(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -138,38 +159,6 @@ func xmlSafe(s string) bool {
 		}
 	}
 	return true
-}
-
-// Copy copies the object from ("bucket/key") to to ("bucket/key") on the
-// server, without downloading it, and returns the final response's
-// headers. h is passed through: for example X-Amz-Metadata-Directive:
-// REPLACE with new X-Amz-Meta-* and Content-Type headers, or
-// X-Amz-Copy-Source-If-Match. The source key is percent-encoded in
-// X-Amz-Copy-Source. A "200 OK" whose body is an <Error> (S3 reports
-// failures of long copies that way) is an error and is retried.
-func (c *Client) Copy(ctx context.Context, from, to string, h http.Header) (http.Header, error) {
-	srcBucket, srcKey, err := SplitBucketPath(from)
-	if err != nil {
-		return nil, err
-	}
-	bucket, key, err := SplitBucketPath(to)
-	if err != nil {
-		return nil, err
-	}
-	if srcKey == "" || key == "" {
-		return nil, argError("Copy", "from %q to %q: both must name objects (bucket/key)", from, to)
-	}
-	hdr := h.Clone()
-	if hdr == nil {
-		hdr = http.Header{}
-	}
-	hdr.Set("X-Amz-Copy-Source", "/"+srcBucket+"/"+signature.EscapePath(srcKey))
-	resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: hdr, checkBody: true})
-	if err != nil {
-		return nil, copyError(err, srcBucket, srcKey, bucket, key)
-	}
-	resp.Body.Close()
-	return resp.Header, nil
 }
 
 // copyError names the source in a copy's "not found" error: a NoSuchKey

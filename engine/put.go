@@ -101,26 +101,52 @@ func (c *Client) Put(ctx context.Context, bp string, writer func(w io.Writer) er
 		header.Set("Content-Type", mimeType)
 	}
 
-	pr, pw := io.Pipe()
-	started := make(chan struct{})
-	body := &startReader{r: pr, started: started}
 	req := &request{method: http.MethodPut, bucket: bucket, key: key, header: header,
 		expectContinue: true,
-		stream:         &streamSpec{reader: body, decodedLen: dataLength, opts: signature.StreamOptions{ChunkLen: chunkLen}}}
+		stream:         &streamSpec{decodedLen: dataLength, opts: signature.StreamOptions{ChunkLen: chunkLen}}}
+	resp, _, err := c.sendWriter(ctx, req, writer, dataLength, false)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Stored != nil {
+		if err := opt.Stored(resp.Header); err != nil {
+			return nil, c.undoPut(ctx, bucket, key, resp.Header.Get("ETag"), err)
+		}
+	}
+	return resp.Header, nil
+}
+
+// sendWriter sends req, whose body is the aws-chunked stream of the
+// dataLength bytes writer writes (req.stream is set, its reader is filled
+// in here), as Put describes. With keepBody, the answer's body (at most
+// maxCheckedBody bytes) is returned; otherwise it is discarded.
+func (c *Client) sendWriter(ctx context.Context, req *request, writer func(w io.Writer) error, dataLength int64, keepBody bool) (*http.Response, []byte, error) {
+	pr, pw := io.Pipe()
+	started := make(chan struct{})
+	req.stream.reader = &startReader{r: pr, started: started}
 
 	type result struct {
 		resp *http.Response
+		body []byte
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
 		resp, err := c.do(ctx, req)
-		if err == nil {
+		var data []byte
+		if err == nil && keepBody {
+			data, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
+			resp.Body.Close()
+			if err != nil {
+				err = &RequestError{Method: req.method, Bucket: req.bucket, Key: req.key,
+					Err: fmt.Errorf("reading the answer: %w", unwrapURLError(err))}
+			}
+		} else if err == nil {
 			drainClose(resp.Body)
 		}
 		// Unblock a writer still writing: the request is over.
 		pr.CloseWithError(errRequestOver)
-		done <- result{resp, err}
+		done <- result{resp, data, err}
 	}()
 
 	var res result
@@ -143,35 +169,30 @@ func (c *Client) Put(ctx context.Context, bp string, writer func(w io.Writer) er
 		res = <-done
 		switch {
 		case w.over:
-			return nil, w.pipeErr
+			return nil, nil, w.pipeErr
 		case own:
-			return nil, fmt.Errorf("engine.Put: writer: %w", werr)
+			return nil, nil, fmt.Errorf("engine.Put: writer: %w", werr)
 		case short:
-			return nil, fmt.Errorf("engine.Put: writer wrote %d bytes, data length is %d: %w", w.n, dataLength, signature.ErrBodyLength)
+			return nil, nil, fmt.Errorf("engine.Put: writer wrote %d bytes, data length is %d: %w", w.n, dataLength, signature.ErrBodyLength)
 		case res.err != nil:
-			return nil, res.err
+			return nil, nil, res.err
 		case werr != nil || w.n != dataLength:
 			// The pipe failed although the request succeeded: cannot happen
 			// with a conforming transport, but never report success then.
-			return nil, fmt.Errorf("engine.Put: writer: %w", cmpOr(werr, w.pipeErr))
+			return nil, nil, fmt.Errorf("engine.Put: writer: %w", cmpOr(werr, w.pipeErr))
 		}
 	case res = <-done:
 		pw.Close()
 		if res.err != nil {
-			return nil, res.err
+			return nil, nil, res.err
 		}
 		if dataLength > 0 {
 			// The server answered 2xx without reading the body.
-			return nil, fmt.Errorf("engine.Put: the server answered before taking the body: %w", signature.ErrBodyLength)
+			return nil, nil, fmt.Errorf("engine.Put: the server answered before taking the body: %w", signature.ErrBodyLength)
 		}
 		// An empty body may be sent without the transport asking for it.
 	}
-	if opt.Stored != nil {
-		if err := opt.Stored(res.resp.Header); err != nil {
-			return nil, c.undoPut(ctx, bucket, key, res.resp.Header.Get("ETag"), err)
-		}
-	}
-	return res.resp.Header, nil
+	return res.resp, res.body, nil
 }
 
 // undoPut deletes the object a put stored, after cause made the put fail,

@@ -245,12 +245,19 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 			region = target.region
 		}
 	}
-	req.URL.RawQuery = signature.EncodeQuery(r.query)
 	req.Host = req.URL.Host
 	req.Header = r.header.Clone()
 	if req.Header == nil {
 		req.Header = http.Header{}
 	}
+	query := r.query
+	if v := req.Header.Get(VersionIDHeader); v != "" {
+		// A pseudo-header (objectopts.go): the version goes in the query.
+		req.Header.Del(VersionIDHeader)
+		query = cloneValues(query)
+		query.Set("versionId", v)
+	}
+	req.URL.RawQuery = signature.EncodeQuery(query)
 	req.Header.Set("User-Agent", userAgent)
 	opt := signature.Options{Region: region, Time: time.Now().UTC(), PayloadHash: payloadHash}
 
@@ -460,4 +467,13 @@ func xmlBody(v any) ([]byte, error) {
 func drainClose(body io.ReadCloser) {
 	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	body.Close()
+}
+
+// cloneValues copies v (nil gives an empty, usable map).
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v)+1)
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }

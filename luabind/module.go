@@ -87,6 +87,15 @@ func moduleFunctions() []fn {
 		{"get_acl", "get-acl", s3GetACL},
 		{"put_acl", "put-acl", s3PutACL},
 
+		// Tags
+		{"get_tags", "", s3GetTags},
+		{"put_tags", "", s3PutTags},
+		{"delete_tags", "", s3DeleteTags},
+
+		// Versioning
+		{"bucket_versioning", "", s3BucketVersioning},
+		{"list_versions", "", s3ListVersions},
+
 		// Get
 		{"get_proc", "get/proc", s3GetProc},
 		{"get_bytes", "get/bytes", s3GetBytes},

@@ -24,7 +24,7 @@ func s3MultipartPut(c *call) (int, error) {
 	numParts := c.integer(2, multipartNumberMin, multipartNumberMax)
 	getPart := c.function(3)
 	mimeType := c.optStr(4, defaultUploadMIMEType)
-	h := c.headers(5)
+	h := c.objectHeaders(5, putObjectOptions)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
@@ -58,11 +58,20 @@ type multipartFileOptions struct {
 	Workers  int            `lua:"workers" range:"1,64"`
 	Headers  http.Header    `lua:"headers"`
 	Progress *lua.LFunction `lua:"progress"`
+	// Object options (objectopts.go).
+	SSE            string      `lua:"sse" enum:"AES256,aws:kms"`
+	KMSKeyID       string      `lua:"kms_key_id"`
+	SSECustomerKey *string     `lua:"sse_customer_key"`
+	Metadata       *lua.LTable `lua:"metadata"`
+	Tags           *lua.LTable `lua:"tags"`
+	StorageClass   string      `lua:"storage_class"`
 }
 
 func (c *call) multipartOptions(n int) multipartFileOptions {
 	var o multipartFileOptions
 	c.decodeOptions(n, &o)
+	o.Headers = c.objectFieldsHeaders(n, objectFields{SSE: o.SSE, KMSKeyID: o.KMSKeyID, SSECustomerKey: o.SSECustomerKey,
+		Metadata: o.Metadata, Tags: o.Tags, StorageClass: o.StorageClass}, o.Headers)
 	return o
 }
 

@@ -205,13 +205,14 @@ func s3LsProc(c *call) (int, error) {
 	acc := L.Get(3)
 	maxEach := c.optInteger(4, 1000, 1, 1000)
 	var o struct {
-		Delimiter string `lua:"delimiter"`
+		Delimiter  string `lua:"delimiter"`
+		StartAfter string `lua:"start_after"`
 	}
 	c.decodeOptions(5, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	opt := engine.ListOptions{MaxEach: int(maxEach), Delimiter: o.Delimiter}
+	opt := engine.ListOptions{MaxEach: int(maxEach), Delimiter: o.Delimiter, StartAfter: o.StartAfter}
 	err := c.client().LsProc(c.ctx(), bp, opt, func(items []engine.Item) (bool, error) {
 		if len(items) == 0 {
 			return false, nil
@@ -296,14 +297,15 @@ func detailsToTable(L *lua.LState, details []engine.ObjectDetails, keyOnly bool)
 func s3List(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	o := struct {
-		Delimiter string `lua:"delimiter"`
-		MaxEach   int    `lua:"max_each" range:"1,1000"`
+		Delimiter  string `lua:"delimiter"`
+		MaxEach    int    `lua:"max_each" range:"1,1000"`
+		StartAfter string `lua:"start_after"`
 	}{MaxEach: 1000}
 	c.decodeOptions(2, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	opt := engine.ListOptions{MaxEach: o.MaxEach, Delimiter: o.Delimiter}
+	opt := engine.ListOptions{MaxEach: o.MaxEach, Delimiter: o.Delimiter, StartAfter: o.StartAfter}
 	// The iterator may be called long after s3.list returned (in the REPL,
 	// on a later line, under a new context): its requests use the state's
 	// context of the moment.
@@ -341,9 +343,12 @@ func s3List(c *call) (int, error) {
 }
 
 // s3Head implements s3.head(bp [, heads]) -> headers.
+// heads may hold version_id and sse_customer_key; the result's field
+// metadata (through its metatable) is {name = value} of the x-amz-meta-*
+// headers.
 func s3Head(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
-	h := c.headers(2)
+	h := c.objectHeaders(2, readObjectOptions)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
@@ -351,17 +356,31 @@ func s3Head(c *call) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	c.L.Push(headersToTable(c.L, resp))
+	t := headersToTable(c.L, resp)
+	// Through the metatable, so that pairs(headers) still sees only
+	// headers, each a string.
+	mt := c.L.CreateTable(0, 1)
+	idx := c.L.CreateTable(0, 1)
+	idx.RawSetString("metadata", metadataTable(c.L, resp))
+	mt.RawSetString("__index", idx)
+	c.L.SetMetatable(t, mt)
+	c.L.Push(t)
 	return 1, nil
 }
 
-// s3Delete implements s3.delete(bp) -> headers.
+// s3Delete implements s3.delete(bp [, {version_id=}]) -> headers.
+//
+// With {version_id=}, that version is deleted.
 func s3Delete(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
+	var o struct {
+		VersionID string `lua:"version_id"`
+	}
+	c.decodeOptions(2, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	resp, err := c.client().Delete(c.ctx(), bp)
+	resp, err := c.client().DeleteVersion(c.ctx(), bp, o.VersionID)
 	if err != nil {
 		return 0, err
 	}
@@ -413,9 +432,19 @@ func s3DeleteMultiple(c *call) (int, error) {
 func s3Copy(c *call) (int, error) {
 	from, _, _ := c.bucketPath(1)
 	to, _, _ := c.bucketPath(2)
-	h := c.headers(3)
+	h := c.objectHeaders(3, copyObjectOptions)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
+	}
+	if t, ok := c.L.Get(3).(*lua.LTable); ok {
+		// New metadata or tags replace the source's rather than being
+		// ignored (S3 copies them unless told otherwise).
+		if t.RawGetString("metadata") != lua.LNil && h.Get("X-Amz-Metadata-Directive") == "" {
+			h.Set("X-Amz-Metadata-Directive", "REPLACE")
+		}
+		if t.RawGetString("tags") != lua.LNil && h.Get("X-Amz-Tagging-Directive") == "" {
+			h.Set("X-Amz-Tagging-Directive", "REPLACE")
+		}
 	}
 	resp, err := c.client().Copy(c.ctx(), from, to, h)
 	if err != nil {

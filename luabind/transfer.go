@@ -59,7 +59,7 @@ func callReader(m *module, L *lua.LState, reader *lua.LFunction, owner string, r
 func s3GetProc(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	reader := c.function(2)
-	h := c.headers(3)
+	h := c.objectHeaders(3, readObjectOptions)
 	rng := c.rangeArgs(4)
 	c.checkRangeHeader(3, h, rng)
 	if err := c.checkArgs(); err != nil {
@@ -84,7 +84,7 @@ func s3GetProc(c *call) (int, error) {
 // range_end]]]) -> string. The whole object is held in memory.
 func s3GetBytes(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
-	h := c.headers(2)
+	h := c.objectHeaders(2, readObjectOptions)
 	rng := c.rangeArgs(3)
 	c.checkRangeHeader(2, h, rng)
 	if err := c.checkArgs(); err != nil {
@@ -105,7 +105,7 @@ func s3GetBytes(c *call) (int, error) {
 func s3GetFile(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	file := c.path(2)
-	h := c.headers(3)
+	h := c.objectHeaders(3, readObjectOptions)
 	var o struct {
 		Exists   string         `lua:"exists" enum:"error,append,update,replace,truncate,truncate/replace"`
 		Mode     string         `lua:"mode" enum:"binary,text"`
@@ -138,7 +138,7 @@ func s3Put(c *call) (int, error) {
 	length := c.integer(3, 0, math.MaxInt64)
 	mimeType := c.str(4)
 	reader := c.optFunction(5)
-	h := c.headers(6)
+	h := c.objectHeaders(6, putObjectOptions)
 	var o struct {
 		ChunkLen int `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
 	}
@@ -189,7 +189,7 @@ func s3PutBytes(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	data := c.str(2)
 	mimeType := c.str(3)
-	h := c.headers(4)
+	h := c.objectHeaders(4, putObjectOptions)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
@@ -215,8 +215,17 @@ func s3PutFile(c *call) (int, error) {
 		ChunkLen int            `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
 		Headers  http.Header    `lua:"headers"`
 		Progress *lua.LFunction `lua:"progress"`
+		// Object options (objectopts.go).
+		SSE            string      `lua:"sse" enum:"AES256,aws:kms"`
+		KMSKeyID       string      `lua:"kms_key_id"`
+		SSECustomerKey *string     `lua:"sse_customer_key"`
+		Metadata       *lua.LTable `lua:"metadata"`
+		Tags           *lua.LTable `lua:"tags"`
+		StorageClass   string      `lua:"storage_class"`
 	}
 	c.decodeOptions(3, &o)
+	o.Headers = c.objectFieldsHeaders(3, objectFields{SSE: o.SSE, KMSKeyID: o.KMSKeyID, SSECustomerKey: o.SSECustomerKey,
+		Metadata: o.Metadata, Tags: o.Tags, StorageClass: o.StorageClass}, o.Headers)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}

@@ -210,6 +210,10 @@ func serverHas(srv testenv.Server, feature string) bool {
 	switch feature {
 	case "acl":
 		return srv.Name == testenv.NameMinIO
+	case "tagging":
+		return !srv.Local // gofakes3 has no tagging
+	case "versioned-copy":
+		return !srv.Local // gofakes3 ignores the versionId of a copy source
 	case "signing":
 		return !srv.Local
 	}

@@ -255,12 +255,14 @@ start_server() {
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		data="$RUN_DIR/$name-data-$try"
-		mkdir -p "$data"
+		mkdir -p "$data" "$data-versions"
 		case $name in
 		minio)
 			port2=$(free_port)
+			# A static KMS key lets SSE-S3 and SSE-KMS be tested.
 			MINIO_ROOT_USER=$access MINIO_ROOT_PASSWORD=$secret MINIO_BROWSER=off \
 				MINIO_UPDATE=off MINIO_CI_CD=on \
+				MINIO_KMS_SECRET_KEY="s3lua-test-key:$(head -c 32 /dev/urandom | base64)" \
 				"$bin" server --address "127.0.0.1:$port" \
 				--console-address "127.0.0.1:$port2" "$data" \
 				>"$RUN_DIR/$name.log" 2>&1 </dev/null &
@@ -273,7 +275,7 @@ start_server() {
 			# restarted below with a sidecar metadata directory.
 			ROOT_ACCESS_KEY_ID=$access ROOT_SECRET_ACCESS_KEY=$secret \
 				"$bin" --port "127.0.0.1:$port" --region "$REGION" --keep-alive \
-				posix "${vgw_meta[@]}" "$data" \
+				posix "${vgw_meta[@]}" --versioning-dir "$data-versions" "$data" \
 				>"$RUN_DIR/$name.log" 2>&1 </dev/null &
 			pid=$!
 			path=/ want='[1-5][0-9][0-9]'
