@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -545,6 +546,11 @@ type MultipartFileOptions struct {
 	Header http.Header
 	// Progress, if not nil, is called as parts are sent.
 	Progress Progress
+	// NoMD5Metadata skips recording the MD5 of the whole file in the
+	// object's metadata (MD5MetadataHeader), and the pass over the file
+	// that computes it before the upload starts (about 1.5 s of CPU per
+	// GiB). A sync comparing checksums then finds the object different.
+	NoMD5Metadata bool
 }
 
 // filePlan is the part layout of a file upload.
@@ -679,6 +685,15 @@ func (c *Client) multipartPutFile(ctx context.Context, fn, bp, file string, opt 
 		drainClose(resp.Body)
 		return &multipartPut{ETag: resp.Header.Get("ETag")}, nil
 	}
+	if !opt.NoMD5Metadata && header.Get(MD5MetadataHeader) == "" {
+		// A multipart ETag is no MD5 of the content: record one, for
+		// checksum comparisons (s3.sync, rclone).
+		sum, err := fileMD5(ctx, plan.f, plan.size)
+		if err != nil {
+			return nil, fmt.Errorf("engine.%s: %w", fn, err)
+		}
+		header.Set(MD5MetadataHeader, base64.StdEncoding.EncodeToString(sum))
+	}
 	uploadID, err := c.InitiateMultipartUpload(ctx, bp, "", header)
 	if err != nil {
 		return nil, err
@@ -811,4 +826,23 @@ func (c *Client) ResumeMultipartPutFile(ctx context.Context, bp, file string, op
 		return "", err
 	}
 	return uploadID, nil
+}
+
+// fileMD5 hashes the first size bytes of f (read at offsets, so f's
+// position is unchanged), stopping when ctx is done.
+func fileMD5(ctx context.Context, f *os.File, size int64) ([]byte, error) {
+	h := md5.New()
+	buf := make([]byte, 256<<10)
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		h.Write(buf[:n])
+		off += int64(n)
+		if err != nil && !(errors.Is(err, io.EOF) && off == size) {
+			return nil, fmt.Errorf("reading %s: %w", f.Name(), err)
+		}
+	}
+	return h.Sum(nil), nil
 }
