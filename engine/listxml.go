@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +77,11 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 		rest := s.b[s.i:]
 		switch {
 		case bytes.HasPrefix(rest, []byte("<?")):
+			// Only the usual declaration, first in the document; any other
+			// processing instruction or declaration (another encoding,
+			// version) is encoding/xml's to accept or refuse.
 			j := bytes.Index(rest, []byte("?>"))
-			if j < 0 {
+			if j < 0 || s.i != 0 || !xmlDecl.Match(rest[:j+2]) {
 				return 0, nil, false, false
 			}
 			s.i += j + 2
@@ -105,32 +109,16 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 			return 0, nil, false, false
 		}
 		name = rest[j:k]
+		if !plainName(name) {
+			return 0, nil, false, false // let encoding/xml judge the name
+		}
 		if c := bytes.IndexByte(name, ':'); c >= 0 {
 			name = name[c+1:]
 		}
-		// The rest of the tag: attributes (skipped; a quoted value may hold
-		// '>') up to '>' or "/>".
-		q := byte(0)
-		for ; k < len(rest); k++ {
-			c := rest[k]
-			if q != 0 {
-				if c == q {
-					q = 0
-				}
-				continue
-			}
-			if c == '"' || c == '\'' {
-				if end {
-					return 0, nil, false, false
-				}
-				q = c
-				continue
-			}
-			if c == '>' {
-				break
-			}
-		}
-		if k >= len(rest) {
+		// The rest of the tag: attributes (skipped, but checked as
+		// encoding/xml would: a name, '=', a quoted value without '<' or
+		// '&') up to '>' or "/>"; anything else goes to encoding/xml.
+		if k = attributesEnd(rest, k, end); k < 0 {
 			return 0, nil, false, false
 		}
 		selfClose = rest[k-1] == '/' && !end
@@ -139,6 +127,81 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 			return tokEnd, name, false, true
 		}
 		return tokStart, name, selfClose, true
+	}
+}
+
+// xmlDecl is the XML declaration the scanner accepts.
+var xmlDecl = regexp.MustCompile(`^<\?xml version=("1\.0"|'1\.0')( encoding=("(UTF|utf)-8"|'(UTF|utf)-8'))?( standalone=("yes"|"no"|'yes'|'no'))? ?\?>$`)
+
+// plainName reports whether a tag or attribute name is one the scanner is
+// sure about: ASCII, [A-Za-z_] then [A-Za-z0-9_.-], with at most one ':'
+// between two such parts. Other names (digits first, non-ASCII, stray
+// colons) are left to encoding/xml, which accepts or refuses them itself.
+func plainName(n []byte) bool {
+	part := func(p []byte) bool {
+		if len(p) == 0 || !(p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z' || p[0] == '_') {
+			return false
+		}
+		for _, c := range p[1:] {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+				return false
+			}
+		}
+		return true
+	}
+	if c := bytes.IndexByte(n, ':'); c >= 0 {
+		return part(n[:c]) && part(n[c+1:])
+	}
+	return part(n)
+}
+
+// attributesEnd checks the attributes of a tag whose name ends at k and
+// returns the index of its closing '>', or -1 when encoding/xml must judge
+// the tag. An end tag may hold only white space.
+func attributesEnd(rest []byte, k int, end bool) int {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for {
+		spaced := false
+		for k < len(rest) && space(rest[k]) {
+			k, spaced = k+1, true
+		}
+		if k >= len(rest) {
+			return -1
+		}
+		switch {
+		case rest[k] == '>':
+			return k
+		case rest[k] == '/' && !end && k+1 < len(rest) && rest[k+1] == '>':
+			return k + 1
+		case end || !spaced:
+			return -1
+		}
+		n := k
+		for k < len(rest) && nameByte(rest[k]) {
+			k++
+		}
+		if !plainName(rest[n:k]) {
+			return -1
+		}
+		for k < len(rest) && space(rest[k]) {
+			k++
+		}
+		if k >= len(rest) || rest[k] != '=' {
+			return -1
+		}
+		k++
+		for k < len(rest) && space(rest[k]) {
+			k++
+		}
+		if k >= len(rest) || rest[k] != '"' && rest[k] != '\'' {
+			return -1
+		}
+		q := rest[k]
+		v := bytes.IndexByte(rest[k+1:], q)
+		if v < 0 || bytes.ContainsAny(rest[k+1:k+1+v], "<&") || !xmlText(rest[k+1:k+1+v]) {
+			return -1
+		}
+		k += 1 + v + 1
 	}
 }
 
