@@ -58,7 +58,7 @@
 //	s3.ll_star(bp) -> {{item, headers, acl}, ...}
 //	s3.ll(bp) -> {{key, headers, acl}, ...}
 //	for item in s3.list(bp [, {delimiter=, max_each=}]) do ... end
-//	for item in s3.glob("bucket/key-pattern" [, {max_each=}]) do ... end
+//	for item in s3.glob("bucket/key-pattern" [, {max_each=, start_after=}]) do ... end
 //	s3.glob_match(pattern, name) -> boolean
 //
 // Objects:

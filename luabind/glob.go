@@ -37,7 +37,8 @@ func s3GlobMatch(c *call) (int, error) {
 	return 1, nil
 }
 
-// s3Glob implements s3.glob("bucket/key-pattern" [, {max_each=}]): an
+// s3Glob implements s3.glob("bucket/key-pattern" [, {max_each=,
+// start_after=}]): an
 // iterator over the items of s3.list whose keys match the pattern, in
 // listing order, listing only the keys under the pattern's literal prefix.
 func s3Glob(c *call) (int, error) {
@@ -50,13 +51,14 @@ func s3Glob(c *call) (int, error) {
 	}
 	g := c.globPattern(1, keyPattern)
 	o := struct {
-		MaxEach int `lua:"max_each" range:"1,1000"`
+		MaxEach    int    `lua:"max_each" range:"1,1000"`
+		StartAfter string `lua:"start_after"`
 	}{MaxEach: 1000}
 	c.decodeOptions(2, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	opt := engine.ListOptions{MaxEach: o.MaxEach}
+	opt := engine.ListOptions{MaxEach: o.MaxEach, StartAfter: o.StartAfter}
 	live := &liveContext{L: c.L}
 	lister := c.client().NewLister(live, bucket+"/"+g.LiteralPrefix(), opt)
 	var (

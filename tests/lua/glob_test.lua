@@ -43,6 +43,7 @@ function test_glob_patterns()
   for _, c in ipairs(cases) do
     assert_eq(globbed(c[1]), c[2], c[1])
   end
+  assert_eq(globbed("logs/2026-*/app-??.log.gz", {start_after = PREFIX .. "logs/2026-01/app-01.log.gz"}), {"logs/2026-02/app-17.log.gz"})
   -- Small pages: the literal prefix is listed page by page.
   assert_eq(globbed("logs/2026-*/app-??.log.gz", {max_each = 1}), {"logs/2026-01/app-01.log.gz", "logs/2026-02/app-17.log.gz"})
 end
