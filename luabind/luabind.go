@@ -25,21 +25,72 @@ type Options struct {
 	// AWS CLI credential chain.
 	Client *engine.Client
 
-	// Sandbox removes from the state what lets a script run other programs,
-	// load code from disk, end the host process or read and change its
-	// environment (where credentials live): os.execute, os.exit, os.getenv,
-	// os.setenv, io.popen, loadfile, dofile and require's file searchers
-	// (require finds preloaded modules only); load and loadstring refuse
-	// binary chunks. With Root also set, io.open, io.lines, io.input,
-	// io.output, os.remove and os.rename only accept paths inside Root and
-	// os.tmpname is removed. Without Root, files stay readable and writable.
+	// Sandbox gives the state a fixed environment for untrusted scripts,
+	// built from an allow-list: the base functions that cannot reach the
+	// host (no dofile, loadfile, getfenv, setfenv, collectgarbage, module),
+	// string, table, math, coroutine, s3 and the stdlib modules; no debug;
+	// require finds preloaded modules only; load and loadstring refuse
+	// binary chunks. io and os are replaced: os keeps time, clock, date
+	// and difftime; with a Root, io.open, io.lines and io.close, file
+	// methods read/write/lines/seek/close, and os.remove and os.rename work
+	// on files inside Root only (through os.Root); without a Root there is
+	// no file access at all (the file functions of s3 and fs fail too).
+	// io.write writes to standard output, as print does. Globals an
+	// embedder sets after Open stay.
+	//
+	// The endpoint and the credentials belong to the host: the setters
+	// host, scheme, path_requests and region, s3.with with those keys,
+	// and set_credentials, credentials_from_environment and
+	// credentials_from_file fail with an error, unless AllowEndpoint or
+	// AllowCredentials says otherwise.
+	//
+	// A sandbox is no CPU limit: give the state a context with a deadline
+	// (SetContext); see also MaxMemory.
 	Sandbox bool
 
-	// Root, if set, is the directory get_file, put_file and the
-	// multipart_*_file functions are confined to: a path must resolve (after
-	// cleaning and following symbolic links) inside Root, or the call fails
-	// with an argument error before any I/O. Relative paths are relative to
-	// Root. Root must exist.
+	// AllowEndpoint lets a sandboxed script change host, scheme,
+	// path_requests and region (requests then go where the script says,
+	// signed with the host's credentials). Without Sandbox it has no effect.
+	AllowEndpoint bool
+
+	// AllowCredentials lets a sandboxed script change the credentials:
+	// set_credentials, credentials_from_environment (the host's
+	// environment) and credentials_from_file, which in a sandbox reads
+	// only the file .aws/credentials inside Root (through os.Root). Without
+	// Sandbox it has no effect.
+	AllowCredentials bool
+
+	// MaxMemory, if positive, is a memory guard for untrusted scripts: when
+	// the Go heap of the process grows beyond MaxMemory bytes while a
+	// script runs, the script is cancelled (its running S3 operation fails
+	// with code "Canceled") with a MemoryLimitError, "memory limit
+	// exceeded: ...". The heap is sampled every few milliseconds, so a
+	// script may briefly go beyond the limit: with MaxMemory set, the
+	// string limit (MaxString) defaults to a quarter of it, so that no
+	// single step can allocate much more. The guard works through the
+	// state's context: set it with SetContext, not L.SetContext. The heap
+	// is the whole process's: leave room for the host's own data.
+	MaxMemory int64
+
+	// MaxString is the longest string (in bytes) string.rep and
+	// table.concat build; longer results are a Lua error instead of an
+	// allocation that could end the process. 0 means a quarter of
+	// MaxMemory when that is set, else DefaultMaxString (1 GiB).
+	MaxString int64
+
+	// Exit, if set, is what os.exit(code) calls (the s3lua command closes
+	// its embedded store and exits). nil means os.Exit. A sandbox has no
+	// os.exit.
+	Exit func(code int)
+
+	// Root, if set, is the directory the file functions are confined to:
+	// get_file, put_file, the multipart_*_file functions, the fs module
+	// and, in a sandbox, io and os. Every file is opened through os.Root
+	// (openat, one directory at a time), so neither "..", an absolute path
+	// outside Root nor a symbolic link leading out (even one swapped in
+	// during a transfer) reaches a file outside it; a path that visibly
+	// leads out fails with an argument error before any I/O. Relative
+	// paths are relative to Root. Root must exist.
 	Root string
 
 	// Buckets, if set, are the only buckets a script may touch: any call on
@@ -75,37 +126,38 @@ type module struct {
 	// secrets are the secret keys and session tokens the script has
 	// installed, for Secrets.
 	secrets []string
+
+	ctl *control // the state's context: interrupts and the memory guard
 }
 
-// Preload makes require "s3" work on L with opts. With opts.Sandbox it also
-// applies the sandbox to L at once (see Options.Sandbox). Loading the module
-// wraps coroutine.yield so that a yield inside one of the module's callbacks
-// is Lua's "attempt to yield across metamethod/C-call boundary" error
-// rather than a corrupted coroutine; other yields are unchanged.
+// Preload makes require "s3" and the stdlib modules (pretty, fs, ...)
+// work on L with opts, and applies the module's changes to the base
+// library (base.go: pcall and xpcall that keep locals and error values,
+// assert, os.exit, string limits, the yield guard) and, with opts.Sandbox,
+// the sandbox (see Options.Sandbox). Call it once per state.
 func Preload(L *lua.LState, opts Options) error {
 	m, err := newModule(opts)
 	if err != nil {
 		return err
 	}
 	registerModule(L, m)
-	if opts.Sandbox {
-		applySandbox(L, m)
-	}
 	if pkg, ok := L.GetGlobal("package").(*lua.LTable); !ok || pkg.RawGetString("preload").Type() != lua.LTTable {
 		return errors.New("luabind: package.preload is missing: open the package library first (lua.OpenPackage)")
+	}
+	if err := applyBase(L, m); err != nil {
+		return err
+	}
+	if err := stdlib.PreloadWith(L, stdlib.Options{Root: m.root, NoFiles: opts.Sandbox && m.root == ""}); err != nil {
+		return fmt.Errorf("luabind: %w", err)
 	}
 	L.PreloadModule(ModuleName, m.loader)
 	return nil
 }
 
 // Open is Preload, then require "s3", then the global s3: one call gives a
-// state the module. It returns the module table. It also installs
-// stdlib.FixProtectedCalls, so that pcall keeps a script's locals intact
-// after a caught S3 error (gopher-lua would otherwise disconnect them).
+// state the module. It returns the module table. NewState creates a state
+// and calls Open.
 func Open(L *lua.LState, opts Options) (*lua.LTable, error) {
-	if err := stdlib.FixProtectedCalls(L); err != nil {
-		return nil, fmt.Errorf("luabind: %w", err)
-	}
 	if err := Preload(L, opts); err != nil {
 		return nil, err
 	}
@@ -126,7 +178,7 @@ func Open(L *lua.LState, opts Options) (*lua.LTable, error) {
 }
 
 func newModule(opts Options) (*module, error) {
-	m := &module{opts: opts, client: opts.Client}
+	m := &module{opts: opts, client: opts.Client, ctl: &control{maxMemory: opts.MaxMemory}}
 	if m.client == nil {
 		c, err := engine.New(engine.Config{})
 		if err != nil {
@@ -188,7 +240,6 @@ const (
 // functions are closures over m.
 func (m *module) loader(L *lua.LState) int {
 	registerTypes(L)
-	m.guardYield(L)
 	fns := moduleFunctions()
 	mod := L.CreateTable(0, len(fns)+len(constants))
 	for _, f := range fns {
@@ -245,29 +296,4 @@ func (m *module) enterCallback(L *lua.LState) (leave func()) {
 			delete(m.callbacks, L)
 		}
 	}
-}
-
-// yieldAcrossMessage is Lua 5.1's message for a yield that would cross a C
-// function.
-const yieldAcrossMessage = "attempt to yield across metamethod/C-call boundary"
-
-// guardYield wraps coroutine.yield (when it is still gopher-lua's) so that
-// a callback of this module that yields gets Lua's error, which the module
-// re-raises to the caller like any callback error; gopher-lua itself would
-// corrupt the coroutine's stack. Any other yield is unchanged.
-func (m *module) guardYield(L *lua.LState) {
-	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
-	if !ok {
-		return
-	}
-	orig, ok := co.RawGetString("yield").(*lua.LFunction)
-	if !ok || !orig.IsG {
-		return
-	}
-	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
-		if m.callbacks[L] > 0 {
-			raiseMessage(L, yieldAcrossMessage)
-		}
-		return orig.GFunction(L)
-	}))
 }

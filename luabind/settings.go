@@ -1,13 +1,18 @@
 package luabind
 
 import (
+	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/s3lua/s3lua/engine"
+	"github.com/s3lua/s3lua/signature"
 )
 
 // Settings: the reference's parameters as getter/setters, s3.with (the
@@ -138,6 +143,9 @@ func settingFunc(name string) binding {
 			c.typeError(1, s.kind.String())
 			return 0, c.checkArgs()
 		}
+		if problem := c.m.lockedSetting(name); problem != "" {
+			return 0, &usageError{msg: c.name + ": " + problem}
+		}
 		if problem := s.set(c, v); problem != "" {
 			c.argError(1, "%s", problem)
 		}
@@ -174,6 +182,8 @@ func s3With(c *call) (int, error) {
 			problem = fmt.Sprintf("unknown setting '%s' (valid: %s)", name, settingNames())
 		case v.Type() != s.kind:
 			problem = fmt.Sprintf("setting '%s' must be a %s, got %s", name, s.kind, typeName(v))
+		case c.m.lockedSetting(string(name)) != "":
+			problem = fmt.Sprintf("setting '%s': %s", name, c.m.lockedSetting(string(name)))
 		default:
 			keys = append(keys, string(name))
 		}
@@ -264,6 +274,12 @@ func s3CredentialsFromFile(c *call) (int, error) {
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
+	if err := c.credentialsAllowed(); err != nil {
+		return 0, err
+	}
+	if c.m.opts.Sandbox {
+		return 0, c.useCredentials(c.m.rootCredentials(profile))
+	}
 	return 0, c.useCredentials(engine.SharedFileCredentials("", profile))
 }
 
@@ -271,6 +287,9 @@ func s3CredentialsFromFile(c *call) (int, error) {
 // s3.credentials_from_environment(): AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY and the optional AWS_SESSION_TOKEN.
 func s3CredentialsFromEnvironment(c *call) (int, error) {
+	if err := c.credentialsAllowed(); err != nil {
+		return 0, err
+	}
 	return 0, c.useCredentials(engine.EnvCredentials())
 }
 
@@ -287,6 +306,9 @@ func s3SetCredentials(c *call) (int, error) {
 		c.argError(2, "secret key expected, got an empty string")
 	}
 	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	if err := c.credentialsAllowed(); err != nil {
 		return 0, err
 	}
 	p := engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: token}
@@ -307,4 +329,91 @@ func (c *call) useCredentials(p engine.CredentialsProvider) error {
 		return &usageError{msg: c.name + ": " + problem}
 	}
 	return nil
+}
+
+// endpointSettings are the settings that decide where requests go.
+var endpointSettings = map[string]bool{"host": true, "scheme": true, "path_requests": true, "region": true}
+
+// lockedSetting says why a sandboxed script may not change setting name,
+// or "" when it may.
+func (m *module) lockedSetting(name string) string {
+	if m.opts.Sandbox && !m.opts.AllowEndpoint && endpointSettings[name] {
+		return "the endpoint (host, scheme, path_requests, region) belongs to the host and cannot be changed in the sandbox"
+	}
+	return ""
+}
+
+// credentialsAllowed refuses a credential change in a sandbox that does
+// not allow it.
+func (c *call) credentialsAllowed() error {
+	if c.m.opts.Sandbox && !c.m.opts.AllowCredentials {
+		return &usageError{msg: c.name + ": the credentials belong to the host and cannot be changed in the sandbox"}
+	}
+	return nil
+}
+
+// rootCredentials is credentials_from_file in a sandbox: the profile of
+// the file .aws/credentials inside Root, read through os.Root (never the
+// host's files); no Root, no file.
+func (m *module) rootCredentials(profile string) engine.CredentialsProvider {
+	return rootCredentialsProvider{m: m, profile: profile}
+}
+
+type rootCredentialsProvider struct {
+	m       *module
+	profile string
+}
+
+// rootCredentialsFile is where a sandbox's credentials_from_file reads,
+// relative to Root.
+const rootCredentialsFile = ".aws/credentials"
+
+func (p rootCredentialsProvider) Retrieve(context.Context) (signature.Credentials, error) {
+	if p.m.rootFS == nil {
+		return signature.Credentials{}, errors.New("credentials_from_file: no file access in the sandbox without a Root")
+	}
+	profile := p.profile
+	if profile == "" {
+		profile = "default"
+	}
+	f, err := p.m.rootFS.Open(rootCredentialsFile)
+	if err != nil {
+		return signature.Credentials{}, fmt.Errorf("credentials_from_file: %s in the root: %w", rootCredentialsFile, unwrapPath(err))
+	}
+	defer f.Close()
+	sec, err := iniSection(io.LimitReader(f, 1<<20), profile)
+	if err != nil {
+		return signature.Credentials{}, fmt.Errorf("credentials_from_file: %w", err)
+	}
+	cr := signature.Credentials{
+		AccessKeyID:     sec["aws_access_key_id"],
+		SecretAccessKey: sec["aws_secret_access_key"],
+		SessionToken:    sec["aws_session_token"],
+	}
+	if cr.AccessKeyID == "" || cr.SecretAccessKey == "" {
+		return signature.Credentials{}, fmt.Errorf("credentials_from_file: %s [%s] in the root: aws_access_key_id and aws_secret_access_key must both be set", rootCredentialsFile, profile)
+	}
+	return cr, nil
+}
+
+// iniSection returns the key = value pairs of [section] of an AWS
+// credentials file (keys lower-cased, # and ; comments).
+func iniSection(r io.Reader, section string) (map[string]string, error) {
+	out := map[string]string{}
+	in := false
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+		case line[0] == '[':
+			end := strings.IndexByte(line, ']')
+			in = end > 0 && strings.TrimSpace(line[1:end]) == section
+		case in:
+			if k, v, ok := strings.Cut(line, "="); ok {
+				out[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return out, sc.Err()
 }

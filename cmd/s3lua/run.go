@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/s3lua/s3lua/stdlib"
+	"github.com/s3lua/s3lua/luabind"
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/term"
 )
@@ -49,20 +49,13 @@ func run(argv []string) int {
 	}
 	defer sess.Close()
 
-	L := lua.NewState()
+	L := lua.NewState(luabind.StateOptions())
 	defer L.Close()
-	if err := stdlib.Preload(L); err != nil {
-		fmt.Fprintf(stderr, "s3lua: %v\n", err)
-		return 1
-	}
 	if err := sess.open(L, newProgress(o.quiet, stderr)); err != nil {
 		fmt.Fprintf(stderr, "s3lua: %v\n", err)
 		return 1
 	}
 	in := newInterrupter()
-	in.wrapProtectedCalls(L)
-	replaceOSExit(L, sess)
-	replaceAssert(L)
 	setArgTable(L, argv, o)
 	p := newPrinter(L)
 
@@ -113,55 +106,6 @@ func run(argv []string) int {
 		return runREPL(L, sess, in, p, o)
 	}
 	return 0
-}
-
-// replaceOSExit installs an os.exit that accepts what Lua 5.2+ accepts
-// (nothing or true: 0; false: 1; a number: that status) instead of
-// gopher-lua's, which takes numbers only and panics on anything else. It
-// closes the session (the embedded store) before leaving.
-func replaceOSExit(L *lua.LState, sess *s3Session) {
-	osTable, ok := L.GetGlobal("os").(*lua.LTable)
-	if !ok {
-		return
-	}
-	osTable.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
-		code := 0
-		switch v := L.Get(1).(type) {
-		case *lua.LNilType:
-		case lua.LBool:
-			if !v {
-				code = 1
-			}
-		case lua.LNumber:
-			code = int(v)
-		default:
-			L.ArgError(1, "number or boolean expected, got "+v.Type().String())
-		}
-		_ = sess.Close()
-		os.Exit(code)
-		return 0
-	}))
-}
-
-// replaceAssert makes assert(v, message) raise a message that is not a
-// string (an S3 error table from "local ok, err = pcall(...); assert(ok,
-// err)") as it is, as Lua 5.2+ does, so that it prints with its fields;
-// gopher-lua's assert accepts only strings. String messages behave as before.
-func replaceAssert(L *lua.LState) {
-	L.SetGlobal("assert", L.NewFunction(func(L *lua.LState) int {
-		if L.ToBool(1) {
-			return L.GetTop()
-		}
-		switch msg := L.Get(2); msg.Type() {
-		case lua.LTNil:
-			L.RaiseError("assertion failed!")
-		case lua.LTString, lua.LTNumber:
-			L.RaiseError("%s", L.ToString(2))
-		default:
-			L.Error(msg, 0)
-		}
-		return 0
-	}))
 }
 
 // callChunk calls fn with args as ... and discards its results.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/s3lua/s3lua/engine"
@@ -101,9 +102,13 @@ func newS3Session(o *options) (*s3Session, error) {
 	return s, nil
 }
 
-// open puts the module on L as the global s3 (and require "s3").
+// open puts the module on L as the global s3 (and require "s3"), with the
+// stdlib modules; os.exit closes the session (the embedded store) first.
 func (s *s3Session) open(L *lua.LState, progress progressFunc) error {
-	_, err := luabind.Open(L, luabind.Options{Client: s.client, Progress: progress})
+	_, err := luabind.Open(L, luabind.Options{Client: s.client, Progress: progress, Exit: func(code int) {
+		_ = s.Close()
+		os.Exit(code)
+	}})
 	return err
 }
 

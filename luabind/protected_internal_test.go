@@ -1,4 +1,4 @@
-package stdlib
+package luabind
 
 import (
 	"testing"
@@ -78,7 +78,7 @@ func TestFixProtectedCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			L := lua.NewState()
 			defer L.Close()
-			if err := FixProtectedCalls(L); err != nil {
+			if err := fixProtectedCalls(L, &module{ctl: &control{}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := L.DoString(tt.script); err != nil {
@@ -88,7 +88,7 @@ func TestFixProtectedCalls(t *testing.T) {
 	}
 }
 
-// TestBuiltinPcallLosesLocals pins the gopher-lua bug FixProtectedCalls works
+// TestBuiltinPcallLosesLocals pins the gopher-lua bug fixProtectedCalls works
 // around: if it stops failing, the fix can go.
 func TestBuiltinPcallLosesLocals(t *testing.T) {
 	L := lua.NewState()
@@ -103,7 +103,7 @@ func TestBuiltinPcallLosesLocals(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := L.GetGlobal("result"); got.String() != "0" {
-		t.Skipf("gopher-lua no longer loses locals after a caught error (n = %s): FixProtectedCalls may be removed", got)
+		t.Skipf("gopher-lua no longer loses locals after a caught error (n = %s): fixProtectedCalls may be removed", got)
 	}
 }
 
@@ -117,7 +117,7 @@ func BenchmarkPcall(b *testing.B) {
 			L := lua.NewState()
 			defer L.Close()
 			if fixed {
-				if err := FixProtectedCalls(L); err != nil {
+				if err := fixProtectedCalls(L, &module{ctl: &control{}}); err != nil {
 					b.Fatal(err)
 				}
 			}
