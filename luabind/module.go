@@ -87,6 +87,9 @@ func moduleFunctions() []fn {
 		{"get_acl", "get-acl", s3GetACL},
 		{"put_acl", "put-acl", s3PutACL},
 
+		// Any request
+		{"request", "", s3Request},
+
 		// Tags
 		{"get_tags", "", s3GetTags},
 		{"put_tags", "", s3PutTags},

@@ -425,3 +425,60 @@ func TestEngineAPILargeCopy(t *testing.T) {
 		})
 	}
 }
+
+func TestEngineAPIRequest(t *testing.T) {
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			ctx := context.Background()
+			c, bucket := coreClient(t, srv)
+			roundTrip := func(t *testing.T, sub, body, want string) {
+				q := map[string][]string{sub: {""}}
+				_, _, err := c.Request(ctx, engine.RawRequest{Method: "PUT", BucketPath: bucket + "/", Query: q, Body: []byte(body)}, nil)
+				apiUnsupported(t, err, "PUT ?"+sub)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []byte
+				status, _, err := c.Request(ctx, engine.RawRequest{Method: "GET", BucketPath: bucket + "/", Query: q},
+					func(status int, h http.Header, r io.Reader) error {
+						var rerr error
+						got, rerr = io.ReadAll(r)
+						return rerr
+					})
+				if err != nil || status != 200 || !strings.Contains(string(got), want) {
+					t.Fatalf("GET ?%s: %d %q %v", sub, status, got, err)
+				}
+				if _, _, err := c.Request(ctx, engine.RawRequest{Method: "DELETE", BucketPath: bucket + "/", Query: q}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			compat.Run(t, srv.Name, "Request: any operation (PUT, GET with a streamed answer, 404 as an error)", func(t *testing.T) {
+				status, h, err := c.Request(ctx, engine.RawRequest{Method: "PUT", BucketPath: bucket + "/raw", Body: []byte("raw")}, nil)
+				if err != nil || status != 200 || h.Get("Etag") == "" {
+					t.Fatalf("PUT: %d %v %v", status, h, err)
+				}
+				status, _, err = c.Request(ctx, engine.RawRequest{Method: "PUT", BucketPath: bucket + "/streamed", DataLength: 3,
+					Writer: func(w io.Writer) error { _, err := w.Write([]byte("abc")); return err }}, nil)
+				if err != nil || status != 200 {
+					t.Fatalf("PUT with a writer: %d %v", status, err)
+				}
+				if b, err := c.GetBytes(ctx, bucket+"/streamed", nil, nil); err != nil || string(b) != "abc" {
+					t.Fatalf("streamed object: %q %v", b, err)
+				}
+				_, _, err = c.Request(ctx, engine.RawRequest{Method: "GET", BucketPath: bucket + "/missing"}, nil)
+				if re := asResponseError(t, err); re.StatusCode != 404 || re.Code != "NoSuchKey" {
+					t.Fatalf("missing: %v", err)
+				}
+			})
+			compat.Run(t, srv.Name, "Request: lifecycle round trip", func(t *testing.T) {
+				roundTrip(t, "lifecycle", `<LifecycleConfiguration><Rule><ID>r1</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule></LifecycleConfiguration>`, "<Days>30</Days>")
+			})
+			compat.Run(t, srv.Name, "Request: bucket policy round trip", func(t *testing.T) {
+				roundTrip(t, "policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::`+bucket+`/public/*"]}]}`, "s3:GetObject")
+			})
+			compat.Run(t, srv.Name, "Request: CORS round trip", func(t *testing.T) {
+				roundTrip(t, "cors", `<CORSConfiguration><CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`, "https://example.com")
+			})
+		})
+	}
+}

@@ -212,6 +212,12 @@ func serverHas(srv testenv.Server, feature string) bool {
 		return srv.Name == testenv.NameMinIO
 	case "tagging":
 		return !srv.Local // gofakes3 has no tagging
+	case "lifecycle":
+		return srv.Name == testenv.NameMinIO
+	case "policy":
+		return !srv.Local
+	case "cors":
+		return srv.Name == testenv.NameVersityGW
 	case "versioned-copy":
 		return !srv.Local // gofakes3 ignores the versionId of a copy source
 	case "signing":

@@ -128,6 +128,8 @@ local cases = {
   {"multipart_put_file", {"b/k", "f", {part_size = 1}}, "bad argument #3 to 'multipart_put_file' (option 'part_size': 1 is out of range: at least 5242880)"},
   {"multipart_put_file", {"b/k", "f", {workers = 0}}, "bad argument #3 to 'multipart_put_file' (option 'workers': 0 is out of range"},
   {"multipart_put_file", {"b/k", "f", {part = 1}}, "bad argument #3 to 'multipart_put_file' (unknown option 'part' (valid: headers, inline, kms_key_id, metadata, mime_type, mode, part_size, progress, sse, sse_customer_key, storage_class, tags, workers))"},
+  {"request", {}, "bad argument #1 to 'request' (table expected, got nil)"},
+  {"request", {{method = 1}}, "bad argument #1 to 'request' (option 'method' must be a string, got number)"},
   {"get_tags", {}, "bad argument #1 to 'get_tags' (string expected, got nil)"},
   {"get_tags", {"b/k", {version = "1"}}, "bad argument #2 to 'get_tags' (unknown option 'version' (valid: version_id))"},
   {"put_tags", {"b/k"}, "bad argument #2 to 'put_tags' (table expected, got nil)"},

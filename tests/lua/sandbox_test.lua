@@ -93,6 +93,12 @@ function test_buckets_restricted()
   assert_error(function() s3.sign_uri(other .. "/k", "GET", 60) end, msg)
   assert_error(function() s3.uri_headers(other .. "/k", "GET") end, msg)
   assert_error(function() s3.list(other .. "/") end, msg)
+  assert_error(function() s3.get_tags(other .. "/k") end, msg)
+  assert_error(function() s3.list_versions(other .. "/") end, msg)
+  assert_error(function() s3.bucket_versioning(other) end, msg)
+  assert_error(function() s3.request{method = "GET", bp = other .. "/k"} end, "bad argument #1 to 'request' (" .. msg)
+  assert_error(function() s3.request{method = "PUT", bp = bp("k3"), headers = {["x-amz-copy-source"] = "/" .. other .. "/k"}} end, msg)
+  assert_error(function() s3.request{method = "GET"} end, "requests outside a bucket are not allowed here")
   -- list_buckets shows only the allowed buckets
   assert_eq(s3.list_buckets(), {BUCKET})
   -- pure string functions are not requests
