@@ -85,7 +85,7 @@ func (c *Client) Copy(ctx context.Context, from, to string, h http.Header) (http
 		return c.multipartCopy(ctx, srcBucket, srcKey, bucket, key, source, size, src, hdr, replace)
 	}
 	hdr.Set("X-Amz-Copy-Source", source)
-	resp, err := c.do(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: hdr, checkBody: true})
+	resp, err := c.doCopy(ctx, &request{method: http.MethodPut, bucket: bucket, key: key, header: hdr, checkBody: true}, src)
 	if err != nil {
 		return nil, copyError(err, srcBucket, srcKey, bucket, key)
 	}

@@ -473,7 +473,8 @@ func partRetryable(err error) bool {
 func (c *Client) abortQuietly(ctx context.Context, bucket, key, uploadID string, cause error) error {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
-	if err := c.AbortMultipartUpload(actx, bucket+"/"+key, uploadID); err != nil {
+	// At least DefaultMaxTries attempts: a failed abort leaves an orphan.
+	if err := c.cleanup().AbortMultipartUpload(actx, bucket+"/"+key, uploadID); err != nil {
 		return errors.Join(cause, fmt.Errorf("aborting upload %s also failed (remove it with AbortMultipartUpload): %w", uploadID, err))
 	}
 	return cause

@@ -10,6 +10,8 @@ package engine
 //   - PutObject (PutBytes, PutFile): the server stored the object but the
 //     answer was lost, and the retries fail; doPut recognises the object by
 //     its ETag, the MD5 of the bytes sent.
+//   - CopyObject: the server copied but the answer was lost, and the retries
+//     fail; doCopy recognises the copy by the source's ETag and length.
 //   - InitiateMultipartUpload: the server created an upload but the answer
 //     was lost; the retry creates another, and the first is orphaned (its
 //     parts cost storage until a lifecycle rule removes them). abortOrphans
@@ -42,7 +44,7 @@ import (
 // kind of ETag (the embedded store's is the MD5 of the whole content) never
 // matches: the retry's error stands, as before this check.
 func (c *Client) completedEarlier(ctx context.Context, bucket, key string, parts []Part) *CompleteResult {
-	resp, err := c.do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key, tries: c.verifyTries()})
+	resp, err := c.cleanup().do(ctx, &request{method: http.MethodHead, bucket: bucket, key: key})
 	if err != nil {
 		return nil
 	}
@@ -113,6 +115,7 @@ func (c *Client) abortOrphans(ctx context.Context, bucket, key, ours string, sta
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		since = since.Add(d.Sub(time.Now()))
 	}
+	c = c.cleanup()
 	page, err := c.listUploadsPage(ctx, bucket, key, pageSize, "", "")
 	if err != nil || page.truncated {
 		return
@@ -165,7 +168,7 @@ func (c *Client) doPut(ctx context.Context, r *request) (*http.Response, error) 
 	if !broken || ctx.Err() != nil || derr != nil || len(sum) != md5.Size {
 		return nil, err
 	}
-	head, herr := c.do(ctx, &request{method: http.MethodHead, bucket: r.bucket, key: r.key, tries: c.verifyTries()})
+	head, herr := c.cleanup().do(ctx, &request{method: http.MethodHead, bucket: r.bucket, key: r.key})
 	if herr != nil {
 		return nil, err
 	}
@@ -178,9 +181,64 @@ func (c *Client) doPut(ctx context.Context, r *request) (*http.Response, error) 
 	return head, nil
 }
 
-// verifyTries is the budget of the HEAD that checks whether a lost answer
-// hid a success: at least DefaultMaxTries even when MaxTries is lower,
-// because giving up there reports a failure for work that was done.
-func (c *Client) verifyTries() *tries {
-	return &tries{max: max(c.cfg.MaxTries, DefaultMaxTries)}
+// cleanup is c with at least DefaultMaxTries attempts per request, for the
+// requests that check whether a lost answer hid a success and those that
+// clean up after a failure (aborting an upload): giving up there, even when
+// MaxTries is lower, would report a failure for work that was done or leave
+// an orphaned upload behind.
+func (c *Client) cleanup() *Client {
+	if c.cfg.MaxTries >= DefaultMaxTries {
+		return c
+	}
+	cc := *c
+	cc.cfg.MaxTries = DefaultMaxTries
+	return &cc
+}
+
+// doCopy sends a CopyObject request r like do, and recognises a lost
+// answer as doPut does: when an attempt broke after the server may have
+// copied and the call then fails, the destination is HEADed; the ETag and
+// length of the source (src, its HEAD before the copy), and for a REPLACE
+// copy the Content-Type and X-Amz-Meta-* headers asked for, mean the
+// destination holds the copy, and its headers are returned as the answer.
+// Anything else leaves the error as it was.
+func (c *Client) doCopy(ctx context.Context, r *request, src http.Header) (*http.Response, error) {
+	broken := false
+	r.retrying = func(err error) {
+		if _, ok := errors.AsType[*RequestError](err); ok {
+			broken = true
+		}
+	}
+	defer func() { r.retrying = nil }()
+	resp, err := c.do(ctx, r)
+	if err == nil {
+		return resp, nil
+	}
+	if _, ok := errors.AsType[*RequestError](err); ok {
+		broken = true
+	}
+	if !broken || ctx.Err() != nil {
+		return nil, err
+	}
+	cc := c.cleanup()
+	dst, derr := cc.do(ctx, &request{method: http.MethodHead, bucket: r.bucket, key: r.key})
+	if derr != nil {
+		return nil, err
+	}
+	dst.Body.Close()
+	same := src.Get("ETag") != "" && src.Get("ETag") == dst.Header.Get("ETag") &&
+		src.Get("Content-Length") == dst.Header.Get("Content-Length")
+	if strings.EqualFold(r.header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
+		for name, values := range r.header {
+			if (strings.HasPrefix(name, "X-Amz-Meta-") || name == "Content-Type") && dst.Header.Get(name) != values[0] {
+				same = false
+			}
+		}
+	}
+	if !same {
+		return nil, err
+	}
+	dst.Body = http.NoBody
+	dst.ContentLength = 0
+	return dst, nil
 }

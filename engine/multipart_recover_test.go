@@ -3,9 +3,13 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -71,10 +75,11 @@ type lossyStats struct {
 type fault int
 
 const (
-	pass       fault = iota // forward it
-	lose                    // forward it, then close the connection: the answer is lost
-	forward503              // forward it, then answer 503 instead of the store's answer
-	refuse403               // answer 403 AccessDenied without forwarding
+	pass        fault = iota // forward it
+	lose                     // forward it, then close the connection: the answer is lost
+	forward503               // forward it, then answer 503 instead of the store's answer
+	refuse403                // answer 403 AccessDenied without forwarding
+	refuseReset              // close the connection without forwarding
 )
 
 // lossyProxy starts an embedded store behind a fault injector (not S3) that
@@ -104,6 +109,8 @@ func lossyProxy(t *testing.T, inject func(r *http.Request, n int) fault) (*Clien
 			s3Error(w, http.StatusServiceUnavailable, "ServiceUnavailable")
 		case refuse403:
 			s3Error(w, http.StatusForbidden, "AccessDenied")
+		case refuseReset:
+			hijackClose(w)
 		default:
 			pass.ServeHTTP(w, r)
 		}
@@ -280,5 +287,85 @@ func TestCompleteAnswerLost(t *testing.T) {
 	}
 	if got, err := c.GetBytes(ctx, "lossy/obj", nil, nil); err != nil || !bytes.Equal(got, data) {
 		t.Errorf("the first attempt's object: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestPutAnswerLost: every PUT answer is lost (the store acts each time),
+// so all MaxTries attempts fail; the object is recognised by its ETag, the
+// MD5 of the bytes sent, and PutBytes and PutFile succeed. A PUT that never
+// reached the store (no object to find) still fails.
+func TestPutAnswerLost(t *testing.T) {
+	ctx := context.Background()
+	isPut := func(r *http.Request) bool { // an object PUT, not the bucket's creation
+		return r.Method == http.MethodPut && len(r.URL.Path) > len("/lossy/") && r.URL.Query().Get("partNumber") == ""
+	}
+	c, _ := lossyProxy(t, func(r *http.Request, _ int) fault {
+		if isPut(r) {
+			return lose
+		}
+		return pass
+	})
+	data := bytes.Repeat([]byte("put"), 1000)
+	h, err := c.PutBytes(ctx, "lossy/bytes", data, "", nil)
+	if err != nil {
+		t.Fatalf("PutBytes with every answer lost: %v", err)
+	}
+	if want := fmt.Sprintf(`"%x"`, md5.Sum(data)); h.Get("ETag") != want {
+		t.Errorf("ETag %q, want %s", h.Get("ETag"), want)
+	}
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutFile(ctx, "lossy/file", file, PutFileOptions{}); err != nil {
+		t.Fatalf("PutFile with every answer lost: %v", err)
+	}
+
+	// Every attempt reset before the store saw it: nothing to find, the
+	// error stands.
+	c2, _ := lossyProxy(t, func(r *http.Request, _ int) fault {
+		if isPut(r) {
+			return refuseReset
+		}
+		return pass
+	})
+	if _, err := c2.PutBytes(ctx, "lossy/other", []byte("first"), "", nil); err == nil {
+		t.Fatal("PutBytes whose every attempt was reset before the server saw it succeeded")
+	}
+}
+
+// TestCopyAnswerLost: every copy answer is lost (the store copies each
+// time); the copy is recognised by the source's ETag and length, and Copy
+// succeeds. A copy that never reached the store still fails.
+func TestCopyAnswerLost(t *testing.T) {
+	ctx := context.Background()
+	isCopy := func(r *http.Request) bool { return r.Header.Get("X-Amz-Copy-Source") != "" }
+	c, _ := lossyProxy(t, func(r *http.Request, _ int) fault {
+		if isCopy(r) {
+			return lose
+		}
+		return pass
+	})
+	if _, err := c.PutBytes(ctx, "lossy/src", []byte("copy me"), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Copy(ctx, "lossy/src", "lossy/dst", nil); err != nil {
+		t.Fatalf("Copy with every answer lost: %v", err)
+	}
+	if got, err := c.GetBytes(ctx, "lossy/dst", nil, nil); err != nil || string(got) != "copy me" {
+		t.Errorf("copy holds %q, %v", got, err)
+	}
+
+	c2, _ := lossyProxy(t, func(r *http.Request, _ int) fault {
+		if isCopy(r) {
+			return refuseReset
+		}
+		return pass
+	})
+	if _, err := c2.PutBytes(ctx, "lossy/src", []byte("copy me"), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Copy(ctx, "lossy/src", "lossy/dst", nil); err == nil {
+		t.Fatal("a copy whose every attempt was reset before the store saw it succeeded")
 	}
 }
