@@ -196,6 +196,24 @@ func badCalls() []badCall {
 		{"put writer short", `s3.put(BUCKET .. "/short", function(w) w:write("abc") end, 10, "text/plain")`, []string{"put", "10"}, true},
 		{"put writer long", `s3.put(BUCKET .. "/long", function(w) w:write(string.rep("x", 20)) end, 10, "text/plain")`, []string{"put", "10"}, true},
 
+		// Batches and sync.
+		{"batch workers 0", `s3.batch({workers = 0})`, []string{arg("1", "batch"), "workers"}, false},
+		{"batch workers 257", `s3.batch({workers = 257})`, []string{arg("1", "batch"), "workers"}, false},
+		{"batch unknown option", `s3.batch({nope = true})`, []string{arg("1", "batch"), "nope"}, false},
+		{"batch string options", `s3.batch("fast")`, []string{arg("1", "batch")}, false},
+		{"batch put_bytes nil data", `local b = s3.batch() b:put_bytes(BUCKET .. "/k")`, []string{arg("2", "put_bytes")}, false},
+		{"batch put_file bad bp", `local b = s3.batch() b:put_file("noslash", F.small)`, []string{arg("1", "put_file")}, false},
+		{"batch get_file nil file", `local b = s3.batch() b:get_file(BUCKET .. "/exists.txt")`, []string{arg("2", "get_file")}, false},
+		{"batch copy nil source", `local b = s3.batch() b:copy(nil, BUCKET .. "/x")`, []string{arg("1", "copy")}, false},
+		{"batch delete leading slash", `local b = s3.batch() b:delete("/b/k")`, []string{arg("1", "delete")}, false},
+		{"sync nil destination", `s3.sync(F.dir)`, []string{arg("2", "sync")}, false},
+		{"sync local to local", `s3.sync(F.dir, F.dir .. "2")`, []string{"'sync'"}, false},
+		{"sync nested prefixes", `s3.sync("s3://" .. BUCKET .. "/a", "s3://" .. BUCKET .. "/a/b")`, []string{"s3.sync", "overlap"}, false},
+		{"sync bad compare", `s3.sync(F.dir, "s3://" .. BUCKET .. "/p", {compare = "vibes"})`, []string{arg("3", "sync"), "compare"}, false},
+		{"sync unknown option", `s3.sync(F.dir, "s3://" .. BUCKET .. "/p", {nope = 1})`, []string{arg("3", "sync"), "nope"}, false},
+		{"sync workers 0", `s3.sync(F.dir, "s3://" .. BUCKET .. "/p", {workers = 0})`, []string{arg("3", "sync"), "workers"}, false},
+		{"sync bad include", `s3.sync(F.dir, "s3://" .. BUCKET .. "/p", {include = {1, {}}})`, []string{arg("3", "sync"), "include"}, false},
+
 		// Presign expiry.
 		{"sign_uri expiry 0", `s3.sign_uri(BUCKET .. "/k", "GET", 0)`, []string{arg("3", "sign_uri")}, false},
 		{"sign_uri expiry over 7 days", `s3.sign_uri(BUCKET .. "/k", "GET", 604801)`, []string{arg("3", "sign_uri")}, false},
