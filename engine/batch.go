@@ -578,7 +578,7 @@ func (c *Client) batchDelete(ctx context.Context, t batchTask) []BatchResult {
 	if len(keys) == 0 {
 		return rs
 	}
-	_, err := c.DeleteMultiple(ctx, t.bucket, keys)
+	_, err := c.deleteMultiple(ctx, t.bucket, keys, true)
 	var de *DeleteError
 	failed := map[string]KeyError{}
 	if errors.As(err, &de) {

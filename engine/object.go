@@ -101,6 +101,13 @@ type deleteResult struct {
 // More than 1000 keys is an error before any request; no keys makes no
 // request. bucket may be written "bucket" or "bucket/".
 func (c *Client) DeleteMultiple(ctx context.Context, bucket string, keys []string) (deleted []string, err error) {
+	return c.deleteMultiple(ctx, bucket, keys, false)
+}
+
+// deleteMultiple is DeleteMultiple; quiet asks the server to report only the
+// failures (S3's Quiet mode), which saves it listing every deleted key: the
+// batch needs no deleted list, only the failures.
+func (c *Client) deleteMultiple(ctx context.Context, bucket string, keys []string, quiet bool) (deleted []string, err error) {
 	bucket = strings.TrimSuffix(bucket, "/")
 	if err := checkBucketArg("DeleteMultiple", bucket); err != nil {
 		return nil, err
@@ -111,7 +118,7 @@ func (c *Client) DeleteMultiple(ctx context.Context, bucket string, keys []strin
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	doc := deleteRequest{Objects: make([]deleteObject, len(keys))}
+	doc := deleteRequest{Quiet: quiet, Objects: make([]deleteObject, len(keys))}
 	for i, k := range keys {
 		if k == "" {
 			return nil, argError("DeleteMultiple", "key #%d is empty", i+1)

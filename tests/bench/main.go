@@ -50,7 +50,7 @@ var (
 	flagBase     = flag.String("s3lua-base", "", "another s3lua binary (say, built from an earlier commit) measured in an extra column, s3lua@base, for before/after comparisons")
 )
 
-var allRowIDs = []string{"startup", "empty", "upload", "download", "list", "small", "batch", "delete", "sync", "sync-nochange", "list10x"}
+var allRowIDs = []string{"startup", "empty", "upload", "download", "list", "small", "batch", "delete", "delprefix", "sync", "sync-nochange", "list10x"}
 
 // sizes are the workload sizes; -smoke shrinks them.
 type sizes struct {

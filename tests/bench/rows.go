@@ -241,6 +241,20 @@ print(#s3.delete_multiple(%s, keys))`, n-1, prefix, lua(B))
 				{tool: "s5cmd", argv: h.s5("rm", "s3://"+B+"/"+prefix+"*"), check: check},
 				{tool: "go", argv: h.goc("delete", prefix, strconv.Itoa(n)), check: check},
 			}}
+
+	case "delprefix":
+		n, prefix := h.sz.del, "delp/"
+		check := func(string) error { return h.wantKeys(context.Background(), prefix, 0, 0) }
+		chunk := fmt.Sprintf(`local s = s3.delete_prefix(%s)
+assert(s.failed == 0 and s.ok == %d, "delete_prefix")`, lua(B+"/"+prefix), n)
+		return row{id: id, title: "delete " + thousands(n) + " keys by prefix (`delete_prefix`)", limit: "go",
+			reset: func(ctx context.Context) error { return h.fill(ctx, prefix, n) },
+			cmds: []toolCmd{
+				{tool: "s3lua", argv: h.s3lua(chunk), check: check},
+				{tool: "mc", argv: h.mc("rm", "--recursive", "--force", "bench/"+B+"/"+prefix), check: check},
+				{tool: "s5cmd", argv: h.s5("rm", "s3://"+B+"/"+prefix+"*"), check: check},
+				{tool: "go", argv: h.goc("delete", prefix, strconv.Itoa(n)), check: check},
+			}}
 	}
 	panic("unknown row " + id)
 }
