@@ -36,6 +36,9 @@ const (
 	// costs less than aws-chunked signing for small files. At most one such
 	// file per worker is in memory.
 	batchSmallFile = 256 << 10
+	// maxDeleteGroups is how many DeleteObjects requests a batch has in
+	// flight (waiting or running) at most.
+	maxDeleteGroups = 4
 	// batchErrorsKept is how many failures a BatchSummary lists.
 	batchErrorsKept = 100
 )
@@ -133,6 +136,7 @@ type Batch struct {
 	results     chan []BatchResult
 	wg          sync.WaitGroup
 	outstanding int                  // tasks sent to the workers whose results are not yet delivered
+	deleting    int                  // delete groups among them
 	groups      map[string]batchTask // deletes waiting for their DeleteObjects request, by bucket
 	started     bool
 	start       time.Time
@@ -283,7 +287,7 @@ func (b *Batch) poll() error {
 	for b.running && b.outstanding > 0 {
 		select {
 		case rs := <-b.results:
-			b.outstanding--
+			b.received(rs)
 			if err := b.deliver(rs); err != nil {
 				return b.abort(err)
 			}
@@ -294,15 +298,37 @@ func (b *Batch) poll() error {
 	return nil
 }
 
+// received notes that the results of one task arrived.
+func (b *Batch) received(rs []BatchResult) {
+	b.outstanding--
+	if len(rs) > 0 && rs[0].Op.Op == OpDelete {
+		b.deleting--
+	}
+}
+
 // send hands t to the workers, delivering results while the queue is full.
+// Delete groups are limited to maxDeleteGroups at a time: one request of
+// 1000 keys keeps a server busy, and queued groups would hold thousands of
+// operations.
 func (b *Batch) send(t batchTask) error {
+	if t.bucket != "" {
+		for b.deleting >= min(b.opt.Workers, maxDeleteGroups) {
+			rs := <-b.results
+			b.received(rs)
+			if err := b.deliver(rs); err != nil {
+				b.count(b.notStarted(t, b.ctx))
+				return b.abort(err)
+			}
+		}
+		b.deleting++
+	}
 	for {
 		select {
 		case b.tasks <- t:
 			b.outstanding++
 			return b.poll()
 		case rs := <-b.results:
-			b.outstanding--
+			b.received(rs)
 			if err := b.deliver(rs); err != nil {
 				b.count(b.notStarted(t, b.ctx))
 				return b.abort(err)
@@ -364,8 +390,9 @@ func (b *Batch) abort(err error) error {
 	}
 	b.groups = map[string]batchTask{}
 	for b.outstanding > 0 {
-		b.count(<-b.results)
-		b.outstanding--
+		rs := <-b.results
+		b.received(rs)
+		b.count(rs)
 	}
 	b.stop()
 	return err
@@ -407,7 +434,7 @@ func (b *Batch) Wait() (BatchSummary, error) {
 		}
 		for err == nil && b.outstanding > 0 {
 			rs := <-b.results
-			b.outstanding--
+			b.received(rs)
 			if err = b.deliver(rs); err != nil {
 				err = b.abort(err)
 			}
