@@ -695,9 +695,20 @@ func (c *Client) multipartPutFile(ctx context.Context, fn, bp, file string, opt 
 		}
 		header.Set(MD5MetadataHeader, base64.StdEncoding.EncodeToString(sum))
 	}
-	uploadID, err := c.InitiateMultipartUpload(ctx, bp, "", header)
+	// The initiate runs to its end even when ctx is cancelled meanwhile: a
+	// server may create the upload after the client gave up, and no listing
+	// right after would show it. An upload we know of is aborted below.
+	if err := ctx.Err(); err != nil {
+		return nil, &RequestError{Method: http.MethodPost, Bucket: bucket, Key: key, Err: err}
+	}
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	uploadID, err := c.InitiateMultipartUpload(ictx, bp, "", header)
+	cancel()
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, c.abortQuietly(ctx, bucket, key, uploadID, &RequestError{Method: http.MethodPost, Bucket: bucket, Key: key, Err: err})
 	}
 	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID,
 		workers: plan.workers, progress: opt.Progress, total: plan.size, partHeader: sseCustomerPartHeader(opt.Header)}

@@ -207,8 +207,12 @@ func TestEngineBatchCancel(t *testing.T) {
 			local := filepath.Join(dir, "big.bin")
 			os.WriteFile(local, big, 0o666)
 			var b *engine.Batch
+			var putErr error
 			b, err := c.NewBatch(ctx, engine.BatchOptions{Workers: 4, MultipartThreshold: engine.MultipartSizeMinimum,
 				OnResult: func(r engine.BatchResult) error {
+					if r.Op.Op == engine.OpPutFile {
+						putErr = r.Err
+					}
 					if r.Op.Op == engine.OpHead {
 						b.Cancel()
 					}
@@ -245,7 +249,7 @@ func TestEngineBatchCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(ups) != 0 {
-				t.Fatalf("multipart uploads left: %+v", ups)
+				t.Fatalf("multipart uploads left: %+v (the upload's result: %v)", ups, putErr)
 			}
 			// The batch works again after Wait.
 			if err := b.Submit(engine.BatchOp{Op: engine.OpHead, BP: bucket + "/big"}); err != nil {
