@@ -227,3 +227,58 @@ func TestMemoryGuard(t *testing.T) {
 		t.Errorf("context error %v, want a MemoryLimitError matching context.Canceled", ctxErr)
 	}
 }
+
+// TestErrorMessageWithoutState: ErrorMessage and IsErrorTable are safe
+// with a nil state and after L.Close, and still format an S3 error.
+func TestErrorMessageWithoutState(t *testing.T) {
+	L, err := luabind.NewState(luabind.Options{Client: localClient(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = L.DoString(`s3.create_bucket("emsg2"); s3.get_bytes("emsg2/missing")`)
+	api, ok := err.(*lua.ApiError)
+	if !ok {
+		t.Fatalf("expected a Lua error, got %v", err)
+	}
+	plain := L.NewTable()
+	plain.RawSetString("code", lua.LString("Mine"))
+	withString := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("custom")); return 1 }))
+	L.SetMetatable(withString, mt)
+	L.Close()
+	for _, st := range []*lua.LState{nil, L} {
+		if got := luabind.ErrorMessage(st, api.Object); !strings.HasPrefix(got, "s3.get_bytes: GET emsg2/missing: 404 NoSuchKey") {
+			t.Errorf("S3 error: %q", got)
+		}
+		if !luabind.IsErrorTable(st, api.Object) || luabind.IsErrorTable(st, plain) {
+			t.Error("IsErrorTable without a usable state")
+		}
+		if got := luabind.ErrorMessage(st, plain); !strings.Contains(got, `code = "Mine"`) {
+			t.Errorf("plain table: %q", got)
+		}
+		if got := luabind.ErrorMessage(st, withString); strings.Contains(got, "0x") {
+			t.Errorf("table with __tostring: %q", got)
+		}
+		if got := luabind.ErrorMessage(st, nil); got != "nil" {
+			t.Errorf("nil: %q", got)
+		}
+	}
+}
+
+// TestScriptError: a script's S3 error becomes one readable line, and the
+// *lua.ApiError stays reachable.
+func TestScriptError(t *testing.T) {
+	L := openState(t, luabind.Options{Client: localClient(t)})
+	err := luabind.ScriptError(L, L.DoString(`s3.create_bucket("serr"); s3.get_bytes("serr/missing")`))
+	if err == nil || !strings.HasPrefix(err.Error(), "s3.get_bytes: GET serr/missing: 404 NoSuchKey") {
+		t.Errorf("ScriptError = %v", err)
+	}
+	var api *lua.ApiError
+	if !errors.As(err, &api) || !luabind.IsErrorTable(L, api.Object) {
+		t.Error("the *lua.ApiError is not reachable")
+	}
+	if luabind.ScriptError(L, nil) != nil {
+		t.Error("nil became an error")
+	}
+}

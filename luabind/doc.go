@@ -6,15 +6,20 @@
 // Open gives a state the module in one call (Preload only registers it for
 // require):
 //
-//	L := lua.NewState()
+//	L := lua.NewState(luabind.StateOptions()) // or luabind.NewState(opts)
 //	defer L.Close()
 //	if _, err := luabind.Open(L, luabind.Options{Client: client}); err != nil { ... }
-//	L.SetContext(ctx) // cancelling ctx stops a running transfer
-//	err := L.DoString(`print(#s3.ls("my-bucket/"))`)
+//	luabind.SetContext(L, ctx) // cancelling ctx (or its deadline) stops the script
+//	err := luabind.ScriptError(L, L.DoString(`print(#s3.ls("my-bucket/"))`))
 //
 // Options.Sandbox, Options.Root and Options.Buckets restrict what a script
-// may do; Options.Progress reports transfers (the s3lua command draws its
-// progress bars with it). The module's settings (region, host, ...) live in
+// may do (a fixed environment, files through os.Root, an allow-list of
+// buckets; the endpoint and the credentials stay the host's);
+// Options.MaxMemory and Options.MaxString bound its memory, the context
+// its time; Options.Progress reports transfers (the s3lua command draws its
+// progress bars with it). Every change the module makes to gopher-lua's base
+// library is in base.go and applied by Preload and Open, so an embedder's
+// state behaves as the command's. The module's settings (region, host, ...) live in
 // the state: one state's s3.region("eu-west-1") never affects another state
 // or the embedder's client.
 //

@@ -253,14 +253,23 @@ func oneLineKey(bp string) string {
 // module (an S3, network, credentials or file failure).
 func IsErrorTable(L *lua.LState, v lua.LValue) bool {
 	t, ok := v.(*lua.LTable)
-	return ok && t.Metatable == L.GetTypeMetatable(errorType) && t.Metatable != lua.LNil
+	if !ok {
+		return false
+	}
+	if L == nil || L.IsClosed() {
+		// Without a usable state, the metatable's name decides.
+		mt, ok := t.Metatable.(*lua.LTable)
+		return ok && mt.RawGetString("__name") == lua.LString(errorType)
+	}
+	return t.Metatable == L.GetTypeMetatable(errorType) && t.Metatable != lua.LNil
 }
 
 // ErrorMessage returns the one-line message of a Lua error value, for a
 // command line or a log: a string as is, an s3 error table through its
 // __tostring, any other table through its __tostring if it has one, else
 // its fields ("{code = ..., message = ...}") rather than "table: 0x...".
-// It never calls into Lua code that could raise.
+// It never calls into Lua code that could raise. It is safe with a nil
+// state or after L.Close (a table's __tostring is then not called).
 func ErrorMessage(L *lua.LState, v lua.LValue) string {
 	switch v := v.(type) {
 	case lua.LString:
@@ -268,6 +277,9 @@ func ErrorMessage(L *lua.LState, v lua.LValue) string {
 	case *lua.LTable:
 		if IsErrorTable(L, v) {
 			return formatErrorTable(v)
+		}
+		if L == nil || L.IsClosed() {
+			return formatFields(v)
 		}
 		if fn, ok := L.GetMetaField(v, "__tostring").(*lua.LFunction); ok {
 			if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, v); err == nil {
@@ -284,6 +296,29 @@ func ErrorMessage(L *lua.LState, v lua.LValue) string {
 	}
 	return v.String()
 }
+
+// ScriptError returns err, the result of running a script on L (L.DoString,
+// L.PCall, ...), as an error whose message is one readable line: for a Lua
+// error, ErrorMessage of the raised value ("s3.get_bytes: GET b/k: 404
+// NoSuchKey: ..." for an S3 error, never "table: 0x..."). It wraps err, so
+// errors.As still finds the *lua.ApiError and its Object. nil stays nil.
+// Call it before L.Close when the script may have raised a table with a
+// __tostring (after Close, the table's fields are shown instead).
+func ScriptError(L *lua.LState, err error) error {
+	var api *lua.ApiError
+	if err == nil || !errors.As(err, &api) || api.Object == nil {
+		return err
+	}
+	return &scriptError{msg: ErrorMessage(L, api.Object), err: err}
+}
+
+type scriptError struct {
+	msg string
+	err error
+}
+
+func (e *scriptError) Error() string { return e.msg }
+func (e *scriptError) Unwrap() error { return e.err }
 
 // formatFields shows a table's string-keyed scalar fields.
 func formatFields(t *lua.LTable) string {

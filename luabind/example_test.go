@@ -1,9 +1,11 @@
 package luabind_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -119,4 +121,29 @@ func ExampleErrorMessage() {
 	// Output:
 	// 404	NoSuchKey	missing
 	// true
+}
+
+// A CPU limit for an untrusted script: a context with a deadline, given
+// with SetContext, stops the script at its next instruction (and fails its
+// running S3 operation); the host goes on. ScriptError makes the error one
+// readable line.
+func ExampleSetContext() {
+	client, err := engine.New(engine.Config{
+		Host: "127.0.0.1:9000", Scheme: "http",
+		Credentials: engine.StaticCredentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	L, err := luabind.NewState(luabind.Options{Client: client, Sandbox: true, MaxMemory: 512 << 20})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer L.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	luabind.SetContext(L, ctx)
+	err = L.DoString(`while true do end`)
+	fmt.Println(luabind.ScriptError(L, err))
+	// Output: <string>:1: context deadline exceeded
 }

@@ -612,12 +612,12 @@ func readmeEmbedding() error {
 	if err != nil {
 		return err
 	}
-	L := lua.NewState()
+	L := lua.NewState(luabind.StateOptions())
 	defer L.Close()
 	if _, err := luabind.Open(L, luabind.Options{Client: client, Sandbox: true, Buckets: []string{"reports"}}); err != nil {
 		return err
 	}
-	return L.DoString(`for item in s3.list("reports/2024/") do print(item.key, item.size) end`)
+	return luabind.ScriptError(L, L.DoString(`for item in s3.list("reports/2024/") do print(item.key, item.size) end`))
 	// README end
 }
 
@@ -651,5 +651,27 @@ func TestREADMEEmbeddingSnippet(t *testing.T) {
 	}
 	if n := strings.Count(strings.TrimRight(block, "\n"), "\n") + 1; n > 10 {
 		t.Errorf("README embedding snippet has %d lines; the issue asks for ten", n)
+	}
+}
+
+// TestCLILuaStateLimits: the command's Lua state grows its registry and
+// call stack (gopher-lua's default state overflowed at a table.concat of
+// 2,600 strings with a separator or an unpack of 6,000 values), and a
+// string bomb is a Lua error, not the end of the process.
+func TestCLILuaStateLimits(t *testing.T) {
+	res := cliRun(t, cliCleanEnv(t), "", "-e", `
+		local t = {}
+		for i = 1, 1000000 do t[i] = "ab" end
+		print(#table.concat(t, ","))
+		local u = {}
+		for i = 1, 6000 do u[i] = i end
+		print(select("#", unpack(u)))
+		print(pcall(string.rep, "x", 2^40))`)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	cliCheckLines(t, res.stdout, []string{"2999999", "6000"})
+	if !strings.Contains(res.stdout, "false\t") || !strings.Contains(res.stdout, "longer than the limit") {
+		t.Errorf("string.rep bomb: %q", res.stdout)
 	}
 }
