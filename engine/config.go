@@ -96,7 +96,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("engine.New: MaxTries %d: want at least 1 (1 means no retry)", cfg.MaxTries)
 	case cfg.ChunkLen < chunkLenMin:
 		return cfg, fmt.Errorf("engine.New: ChunkLen %d: want at least %d", cfg.ChunkLen, chunkLenMin)
-	case cfg.PartSize != 0 && (cfg.PartSize < MultipartSizeMinimum || cfg.PartSize > maxPartSize):
+	case cfg.PartSize != 0 && (cfg.PartSize < MultipartSizeMinimum || cfg.PartSize > MaxPartSize):
 		return cfg, fmt.Errorf("engine.New: PartSize %d: want 0 (computed) or 5 MiB..5 GiB", cfg.PartSize)
 	case cfg.CopyThreshold < MultipartSizeMinimum || cfg.CopyThreshold > CopyThresholdDefault:
 		return cfg, fmt.Errorf("engine.New: CopyThreshold %d: want 0 (5 GiB) or 5 MiB..5 GiB", cfg.CopyThreshold)

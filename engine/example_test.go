@@ -215,9 +215,9 @@ func ExampleClient_NewLister() {
 		}
 	}
 	// Pull the listing a page at a time instead of handing LsProc a callback.
-	l := c.NewLister(ctx, "logs/", engine.ListOptions{MaxEach: 2})
+	l := c.NewLister("logs/", engine.ListOptions{MaxEach: 2})
 	for {
-		items, err := l.Next()
+		items, err := l.Next(ctx)
 		if err == io.EOF {
 			break
 		}

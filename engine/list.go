@@ -84,9 +84,9 @@ func (c *Client) LsProc(ctx context.Context, bp string, opt ListOptions, fn func
 	if fn == nil {
 		return argError("LsProc", "nil callback")
 	}
-	l := c.newLister(ctx, "LsProc", bucket, prefix, opt)
+	l := c.newLister("LsProc", bucket, prefix, opt)
 	for {
-		items, err := l.Next()
+		items, err := l.Next(ctx)
 		if err == io.EOF {
 			return nil
 		}

@@ -13,9 +13,11 @@ import (
 // for callers that cannot hand over a callback, such as a Lua generic-for
 // iterator. Only the current page is held in memory. A Lister is not safe
 // for concurrent use; an abandoned Lister holds no goroutine or connection.
+// It holds no context either: each Next takes the one its page request
+// runs under, so a listing may be continued under a later context (a REPL
+// line after the one that started it).
 type Lister struct {
 	c          *Client
-	ctx        context.Context
 	bucket     string
 	prefix     string
 	opt        ListOptions
@@ -29,24 +31,24 @@ type Lister struct {
 
 // NewLister returns a Lister over the keys that start with bp's path. Errors
 // in bp or opt are reported by the first call to Next.
-func (c *Client) NewLister(ctx context.Context, bp string, opt ListOptions) *Lister {
+func (c *Client) NewLister(bp string, opt ListOptions) *Lister {
 	bucket, prefix, err := SplitBucketPath(bp)
 	if err != nil {
-		return &Lister{c: c, ctx: ctx, err: err}
+		return &Lister{c: c, err: err}
 	}
-	return c.newLister(ctx, "NewLister", bucket, prefix, opt)
+	return c.newLister("NewLister", bucket, prefix, opt)
 }
 
 // newLister checks opt for fn (the caller's name, for argument errors) and
 // returns a Lister; a bad option is reported by the first call to Next.
 // LsProc is a loop over such a Lister, so both share one page walk.
-func (c *Client) newLister(ctx context.Context, fn, bucket, prefix string, opt ListOptions) *Lister {
-	l := &Lister{c: c, ctx: ctx, bucket: bucket, prefix: prefix, opt: opt, startAfter: opt.StartAfter}
+func (c *Client) newLister(fn, bucket, prefix string, opt ListOptions) *Lister {
+	l := &Lister{c: c, bucket: bucket, prefix: prefix, opt: opt, startAfter: opt.StartAfter}
 	if l.opt.MaxEach == 0 {
-		l.opt.MaxEach = 1000
+		l.opt.MaxEach = MaxKeysPerPage
 	}
-	if l.opt.MaxEach < 1 || l.opt.MaxEach > 1000 {
-		l.err = argError(fn, "MaxEach %d: want 1..1000 (0 means 1000)", opt.MaxEach)
+	if l.opt.MaxEach < 1 || l.opt.MaxEach > MaxKeysPerPage {
+		l.err = argError(fn, "MaxEach %d: want 1..%d (0 means %d)", opt.MaxEach, MaxKeysPerPage, MaxKeysPerPage)
 	}
 	return l
 }
@@ -54,8 +56,9 @@ func (c *Client) newLister(ctx context.Context, fn, bucket, prefix string, opt L
 // Next returns the next non-empty batch of items, in the order LsProc hands
 // them to its callback: a page's objects, then its common prefixes. It
 // returns io.EOF after the last batch; any other error ends the listing and
-// is returned again by later calls.
-func (l *Lister) Next() ([]Item, error) {
+// is returned again by later calls. The page request, if one is needed,
+// runs under ctx.
+func (l *Lister) Next(ctx context.Context) ([]Item, error) {
 	for {
 		if l.err != nil {
 			return nil, l.err
@@ -68,7 +71,7 @@ func (l *Lister) Next() ([]Item, error) {
 		if l.done {
 			return nil, io.EOF
 		}
-		objects, prefixes, err := l.fetch()
+		objects, prefixes, err := l.fetch(ctx)
 		if err != nil {
 			l.err = err
 			return nil, err
@@ -81,7 +84,7 @@ func (l *Lister) Next() ([]Item, error) {
 }
 
 // fetch reads one ListObjectsV2 page and advances the continuation state.
-func (l *Lister) fetch() (objects, prefixes []Item, err error) {
+func (l *Lister) fetch(ctx context.Context) (objects, prefixes []Item, err error) {
 	q := url.Values{
 		"list-type":     {"2"},
 		"max-keys":      {strconv.Itoa(l.opt.MaxEach)},
@@ -99,7 +102,7 @@ func (l *Lister) fetch() (objects, prefixes []Item, err error) {
 	}
 	r := &request{method: http.MethodGet, bucket: l.bucket, query: q}
 	var page listBucketResult
-	if _, err := l.c.doXML(l.ctx, r, &page); err != nil {
+	if _, err := l.c.doXML(ctx, r, &page); err != nil {
 		return nil, nil, err
 	}
 	if objects, prefixes, err = page.items(r); err != nil {

@@ -43,9 +43,9 @@ func TestListerMatchesLsProc(t *testing.T) {
 				t.Fatal(err)
 			}
 			var pulled []string
-			l := c.NewLister(ctx, "pull/", opt)
+			l := c.NewLister("pull/", opt)
 			for {
-				items, err := l.Next()
+				items, err := l.Next(ctx)
 				if errors.Is(err, io.EOF) {
 					break
 				}
@@ -74,7 +74,7 @@ func TestListerMatchesLsProc(t *testing.T) {
 			if got := strings.Join(names, " "); got != want {
 				t.Errorf("listed %q, want %q", got, want)
 			}
-			if _, err := l.Next(); !errors.Is(err, io.EOF) {
+			if _, err := l.Next(ctx); !errors.Is(err, io.EOF) {
 				t.Fatalf("Next after the end: %v, want io.EOF", err)
 			}
 		})
@@ -84,20 +84,58 @@ func TestListerMatchesLsProc(t *testing.T) {
 func TestListerErrors(t *testing.T) {
 	c := newLocalClient(t)
 	ctx := context.Background()
-	if _, err := c.NewLister(ctx, "no-slash", ListOptions{}).Next(); err == nil {
+	if _, err := c.NewLister("no-slash", ListOptions{}).Next(ctx); err == nil {
 		t.Fatal("bad bucket+path: no error")
 	}
-	if _, err := c.NewLister(ctx, "b/", ListOptions{MaxEach: 1001}).Next(); err == nil {
+	if _, err := c.NewLister("b/", ListOptions{MaxEach: 1001}).Next(ctx); err == nil {
 		t.Fatal("MaxEach 1001: no error")
 	}
-	_, err := c.NewLister(ctx, "missing-bucket/", ListOptions{}).Next()
+	_, err := c.NewLister("missing-bucket/", ListOptions{}).Next(ctx)
 	var re *ResponseError
 	if !errors.As(err, &re) || re.Code != "NoSuchBucket" {
 		t.Fatalf("missing bucket: %v", err)
 	}
 	ctx2, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := c.NewLister(ctx2, "missing-bucket/", ListOptions{}).Next(); !errors.Is(err, context.Canceled) {
+	if _, err := c.NewLister("missing-bucket/", ListOptions{}).Next(ctx2); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled context: %v", err)
+	}
+}
+
+// A Lister holds no context: a listing started under one context goes on
+// under the next one, and a cancelled context fails only the Next it is
+// given.
+func TestListerContextPerCall(t *testing.T) {
+	c := localClient(t)
+	ctx := context.Background()
+	if err := c.CreateBucket(ctx, "percall", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		if _, err := c.PutBytes(ctx, "percall/"+k, []byte(k), "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := c.NewLister("percall/", ListOptions{MaxEach: 1})
+	first, err := l.Next(ctx)
+	if err != nil || len(first) != 1 || first[0].Key != "a" {
+		t.Fatalf("first page: %v, %v", first, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := l.Next(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Next under a cancelled context: %v, want context.Canceled", err)
+	}
+	l = c.NewLister("percall/", ListOptions{MaxEach: 1})
+	var keys []string
+	for _, ctx := range []context.Context{ctx, context.WithValue(ctx, struct{}{}, 1), context.TODO()} {
+		items, err := l.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, items[0].Key)
+	}
+	if got := strings.Join(keys, ","); got != "a,b,c" {
+		t.Errorf("keys over three contexts: %s", got)
 	}
 }

@@ -105,8 +105,8 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, bp, mimeType strin
 
 // checkPartNumber validates a part number (1..10000).
 func checkPartNumber(fn string, n int) error {
-	if n < 1 || n > maxParts {
-		return fmt.Errorf("engine.%s: part number %d: want 1..%d", fn, n, maxParts)
+	if n < MinPartNumber || n > MaxPartNumber {
+		return fmt.Errorf("engine.%s: part number %d: want %d..%d", fn, n, MinPartNumber, MaxPartNumber)
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func (c *Client) uploadPart(ctx context.Context, bucket, key, uploadID string, p
 }
 
 // pageSize is the page size the listing functions ask for (S3's maximum).
-const pageSize = 1000
+const pageSize = MaxKeysPerPage
 
 // ListMultipartUploads returns every in-progress multipart upload of bucket
 // ("bucket" or "bucket/"), following the pages (key-marker and

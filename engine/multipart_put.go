@@ -498,8 +498,8 @@ func (c *Client) MultipartPut(ctx context.Context, bp string, numParts int, getP
 	if err != nil {
 		return "", err
 	}
-	if numParts < 1 || numParts > maxParts {
-		return "", argError(fn, "number of parts %d: want 1..%d", numParts, maxParts)
+	if numParts < 1 || numParts > MaxPartNumber {
+		return "", argError(fn, "number of parts %d: want 1..%d", numParts, MaxPartNumber)
 	}
 	if getPart == nil {
 		return "", argError(fn, "nil getPart")

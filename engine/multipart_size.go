@@ -16,23 +16,16 @@ const (
 	ChunkLenDefault = 64 << 10
 )
 
-const (
-	// maxParts is S3's limit on the parts of one upload (part numbers 1..10000).
-	maxParts = 10000
-	// maxPartSize is S3's largest part.
-	maxPartSize = 5 << 30
-)
-
 // PartSizeFor returns the part size MultipartPutFile uses for a file of
 // total bytes when no part size is configured: MultipartSizeMinimum (5 MiB)
 // unless that would need more than 10,000 parts, else total/10,000 rounded up
 // to a whole MiB. The reference's formula did not round; whole MiB parts are
 // easier to reason about and still fit 10,000 parts.
 func PartSizeFor(total int64) int64 {
-	if total <= MultipartSizeMinimum*maxParts {
+	if total <= MultipartSizeMinimum*MaxPartNumber {
 		return MultipartSizeMinimum
 	}
-	per := (total + maxParts - 1) / maxParts
+	per := (total + MaxPartNumber - 1) / MaxPartNumber
 	const mib = 1 << 20
 	return (per + mib - 1) / mib * mib
 }
@@ -47,11 +40,11 @@ func checkPartSize(fn string, partSize, total int64) error {
 	if partSize < MultipartSizeMinimum {
 		return fmt.Errorf("engine.%s: part size %d is below the minimum %d (5 MiB)", fn, partSize, MultipartSizeMinimum)
 	}
-	if partSize > maxPartSize {
-		return fmt.Errorf("engine.%s: part size %d is above the maximum %d (5 GiB)", fn, partSize, int64(maxPartSize))
+	if partSize > MaxPartSize {
+		return fmt.Errorf("engine.%s: part size %d is above the maximum %d (5 GiB)", fn, partSize, int64(MaxPartSize))
 	}
-	if n := numParts(total, partSize); n > maxParts {
-		return fmt.Errorf("engine.%s: part size %d gives %d parts for %d bytes; at most %d parts are allowed (use engine.PartSizeFor)", fn, partSize, n, total, maxParts)
+	if n := numParts(total, partSize); n > MaxPartNumber {
+		return fmt.Errorf("engine.%s: part size %d gives %d parts for %d bytes; at most %d parts are allowed (use engine.PartSizeFor)", fn, partSize, n, total, MaxPartNumber)
 	}
 	return nil
 }

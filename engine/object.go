@@ -70,9 +70,6 @@ func (c *Client) DeleteVersion(ctx context.Context, bp, versionID string) (http.
 	return resp.Header, nil
 }
 
-// MaxDeleteKeys is the most keys one DeleteMultiple call accepts, S3's limit.
-const MaxDeleteKeys = 1000
-
 type deleteRequest struct {
 	XMLName xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Delete"`
 	Quiet   bool           `xml:"Quiet"`

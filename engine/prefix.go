@@ -148,9 +148,9 @@ func (c *Client) runPrefix(ctx context.Context, fn, bucket, prefix string, opt P
 		sum, _ := b.Wait()
 		return sum, nil, err
 	}
-	l := c.newLister(ctx, fn, bucket, prefix, ListOptions{})
+	l := c.newLister(fn, bucket, prefix, ListOptions{})
 	for {
-		items, err := l.Next()
+		items, err := l.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}

@@ -26,8 +26,8 @@ func (c *Client) SignURI(ctx context.Context, bp, method string, expires time.Du
 		return "", argError("SignURI", "empty method")
 	}
 	method = strings.ToUpper(method) // "get" signs what a client sends: GET
-	if expires < time.Second || expires > signature.MaxPresignExpiry {
-		return "", argError("SignURI", "expires %v: want between 1s and %v (604800 seconds)", expires, signature.MaxPresignExpiry)
+	if expires < time.Second || expires > MaxPresignExpiry {
+		return "", argError("SignURI", "expires %v: want between 1s and %v (%d seconds)", expires, MaxPresignExpiry, int64(MaxPresignExpiry/time.Second))
 	}
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {

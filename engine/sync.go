@@ -174,6 +174,7 @@ type syncSide interface {
 
 // s3Side lists an S3 location.
 type s3Side struct {
+	ctx     context.Context // the Sync call's
 	lister  *Lister
 	prefix  string
 	page    []Item
@@ -209,7 +210,7 @@ func (s *s3Side) next() (*syncEntry, error) {
 		if s.done {
 			return nil, nil
 		}
-		items, err := s.lister.Next()
+		items, err := s.lister.Next(s.ctx)
 		if errors.Is(err, io.EOF) {
 			s.done = true
 			continue
@@ -390,7 +391,8 @@ func (r *syncRun) openDstRoot() (*os.Root, error) {
 func (r *syncRun) side(l SyncLocation, isSrc bool) syncSide {
 	if l.IsS3() {
 		return &s3Side{
-			lister:  r.c.NewLister(r.ctx, l.Bucket+"/"+l.Prefix, ListOptions{}),
+			ctx:     r.ctx,
+			lister:  r.c.NewLister(l.Bucket+"/"+l.Prefix, ListOptions{}),
 			prefix:  l.Prefix,
 			refuse:  isSrc && !r.dst.IsS3(),
 			refused: &r.sum.Refused,

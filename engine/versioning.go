@@ -73,7 +73,7 @@ type Version struct {
 }
 
 // VersionListOptions tune NewVersionLister: MaxEach is the page size,
-// 1..1000 (0 means 1000).
+// 1..MaxKeysPerPage (0 means MaxKeysPerPage).
 type VersionListOptions struct {
 	MaxEach int
 }
@@ -81,10 +81,10 @@ type VersionListOptions struct {
 // VersionLister pulls a ListObjectVersions listing one page at a time, in
 // listing order (by key, then newest version first), versions and delete
 // markers merged as S3 orders them. Only one page is in memory. It is not
-// safe for concurrent use.
+// safe for concurrent use. Like Lister, it holds no context: each Next
+// takes the one its request runs under.
 type VersionLister struct {
 	c                    *Client
-	ctx                  context.Context
 	bucket, prefix       string
 	maxEach              int
 	keyMarker, verMarker string
@@ -94,8 +94,8 @@ type VersionLister struct {
 
 // NewVersionLister returns a lister of the versions of the keys that start
 // with bp's path. Errors in bp or opt come from the first Next.
-func (c *Client) NewVersionLister(ctx context.Context, bp string, opt VersionListOptions) *VersionLister {
-	l := &VersionLister{c: c, ctx: ctx, maxEach: opt.MaxEach}
+func (c *Client) NewVersionLister(bp string, opt VersionListOptions) *VersionLister {
+	l := &VersionLister{c: c, maxEach: opt.MaxEach}
 	bucket, prefix, err := SplitBucketPath(bp)
 	if err != nil {
 		l.err = err
@@ -103,10 +103,10 @@ func (c *Client) NewVersionLister(ctx context.Context, bp string, opt VersionLis
 	}
 	l.bucket, l.prefix = bucket, prefix
 	if l.maxEach == 0 {
-		l.maxEach = 1000
+		l.maxEach = MaxKeysPerPage
 	}
-	if l.maxEach < 1 || l.maxEach > 1000 {
-		l.err = argError("NewVersionLister", "MaxEach %d: want 1..1000 (0 means 1000)", opt.MaxEach)
+	if l.maxEach < 1 || l.maxEach > MaxKeysPerPage {
+		l.err = argError("NewVersionLister", "MaxEach %d: want 1..%d (0 means %d)", opt.MaxEach, MaxKeysPerPage, MaxKeysPerPage)
 	}
 	return l
 }
@@ -131,8 +131,9 @@ type listVersionsResult struct {
 	Entries             []versionEntry `xml:",any"`
 }
 
-// Next returns the next non-empty page of versions, io.EOF after the last.
-func (l *VersionLister) Next() ([]Version, error) {
+// Next returns the next non-empty page of versions, io.EOF after the last;
+// its request runs under ctx.
+func (l *VersionLister) Next(ctx context.Context) ([]Version, error) {
 	for {
 		if l.err != nil {
 			return nil, l.err
@@ -140,7 +141,7 @@ func (l *VersionLister) Next() ([]Version, error) {
 		if l.done {
 			return nil, io.EOF
 		}
-		page, err := l.fetch()
+		page, err := l.fetch(ctx)
 		if err != nil {
 			l.err = err
 			return nil, err
@@ -151,7 +152,7 @@ func (l *VersionLister) Next() ([]Version, error) {
 	}
 }
 
-func (l *VersionLister) fetch() ([]Version, error) {
+func (l *VersionLister) fetch(ctx context.Context) ([]Version, error) {
 	q := url.Values{"versions": {""}, "max-keys": {strconv.Itoa(l.maxEach)}, "encoding-type": {"url"}}
 	if l.prefix != "" {
 		q.Set("prefix", l.prefix)
@@ -164,7 +165,7 @@ func (l *VersionLister) fetch() ([]Version, error) {
 	}
 	r := &request{method: http.MethodGet, bucket: l.bucket, query: q}
 	var res listVersionsResult
-	if _, err := l.c.doXML(l.ctx, r, &res); err != nil {
+	if _, err := l.c.doXML(ctx, r, &res); err != nil {
 		return nil, err
 	}
 	out := make([]Version, 0, len(res.Entries))

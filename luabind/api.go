@@ -133,26 +133,24 @@ func s3BucketVersioning(c *call) (int, error) {
 func s3ListVersions(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	o := struct {
-		MaxEach int `lua:"max_each" range:"1,1000"`
-	}{MaxEach: 1000}
+		MaxEach int `lua:"max_each" range:"1,max_keys"`
+	}{MaxEach: engine.MaxKeysPerPage}
 	c.decodeOptions(2, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	live := &liveContext{L: c.L}
-	lister := c.client().NewVersionLister(live, bp, engine.VersionListOptions{MaxEach: o.MaxEach})
+	lister := c.client().NewVersionLister(bp, engine.VersionListOptions{MaxEach: o.MaxEach})
 	var (
 		page []engine.Version
 		done bool
 	)
 	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		live.L = L
 		for len(page) == 0 {
 			if done {
 				L.Push(lua.LNil)
 				return 1
 			}
-			items, err := lister.Next()
+			items, err := lister.Next(stateContext(L))
 			if errors.Is(err, io.EOF) {
 				done = true
 				continue

@@ -51,22 +51,20 @@ func s3Glob(c *call) (int, error) {
 	}
 	g := c.globPattern(1, keyPattern)
 	o := struct {
-		MaxEach    int    `lua:"max_each" range:"1,1000"`
+		MaxEach    int    `lua:"max_each" range:"1,max_keys"`
 		StartAfter string `lua:"start_after"`
-	}{MaxEach: 1000}
+	}{MaxEach: engine.MaxKeysPerPage}
 	c.decodeOptions(2, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
 	opt := engine.ListOptions{MaxEach: o.MaxEach, StartAfter: o.StartAfter}
-	live := &liveContext{L: c.L}
-	lister := c.client().NewLister(live, bucket+"/"+g.LiteralPrefix(), opt)
+	lister := c.client().NewLister(bucket+"/"+g.LiteralPrefix(), opt)
 	var (
 		page []engine.Item
 		done bool
 	)
 	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		live.L = L
 		for {
 			for len(page) > 0 {
 				it := page[0]
@@ -80,7 +78,7 @@ func s3Glob(c *call) (int, error) {
 				L.Push(lua.LNil)
 				return 1
 			}
-			items, err := lister.Next()
+			items, err := lister.Next(stateContext(L))
 			if errors.Is(err, io.EOF) {
 				done = true
 				continue

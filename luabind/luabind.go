@@ -232,8 +232,8 @@ var constants = map[string]int64{
 }
 
 const (
-	multipartNumberMin = 1
-	multipartNumberMax = 10000
+	multipartNumberMin = engine.MinPartNumber
+	multipartNumberMax = engine.MaxPartNumber
 )
 
 // loader is the package.preload entry: it builds the module table, whose
@@ -268,8 +268,11 @@ type call struct {
 
 // ctx is the context of every request: the state's, so that an embedding
 // program (or the REPL's Ctrl-C) cancels a transfer with L.SetContext.
-func (c *call) ctx() context.Context {
-	if ctx := c.L.Context(); ctx != nil {
+func (c *call) ctx() context.Context { return stateContext(c.L) }
+
+// stateContext is L's context, or context.Background() when it has none.
+func stateContext(L *lua.LState) context.Context {
+	if ctx := L.Context(); ctx != nil {
 		return ctx
 	}
 	return context.Background()

@@ -92,8 +92,8 @@ func s3URIHeaders(c *call) (int, error) {
 	return 2, nil
 }
 
-// maxExpires is the longest a presigned URL may live: 7 days.
-const maxExpires = 7 * 24 * 3600
+// maxExpires is the longest a presigned URL may live, in seconds.
+const maxExpires = int64(engine.MaxPresignExpiry / time.Second)
 
 // s3SignURI implements s3.sign_uri(bp, method, expires [, heads]) -> url,
 // a presigned URL valid for expires seconds (1..604800).
@@ -203,7 +203,7 @@ func s3LsProc(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	proc := c.function(2)
 	acc := L.Get(3)
-	maxEach := c.optInteger(4, 1000, 1, 1000)
+	maxEach := c.optInteger(4, engine.MaxKeysPerPage, 1, engine.MaxKeysPerPage)
 	var o struct {
 		Delimiter  string `lua:"delimiter"`
 		StartAfter string `lua:"start_after"`
@@ -298,31 +298,29 @@ func s3List(c *call) (int, error) {
 	bp, _, _ := c.bucketPath(1)
 	o := struct {
 		Delimiter  string `lua:"delimiter"`
-		MaxEach    int    `lua:"max_each" range:"1,1000"`
+		MaxEach    int    `lua:"max_each" range:"1,max_keys"`
 		StartAfter string `lua:"start_after"`
-	}{MaxEach: 1000}
+	}{MaxEach: engine.MaxKeysPerPage}
 	c.decodeOptions(2, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
 	opt := engine.ListOptions{MaxEach: o.MaxEach, Delimiter: o.Delimiter, StartAfter: o.StartAfter}
 	// The iterator may be called long after s3.list returned (in the REPL,
-	// on a later line, under a new context): its requests use the state's
-	// context of the moment.
-	live := &liveContext{L: c.L}
-	lister := c.client().NewLister(live, bp, opt)
+	// on a later line, under a new context): each page request uses the
+	// state's context of the moment.
+	lister := c.client().NewLister(bp, opt)
 	var (
 		page []engine.Item
 		done bool
 	)
 	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		live.L = L
 		for len(page) == 0 {
 			if done {
 				L.Push(lua.LNil)
 				return 1
 			}
-			items, err := lister.Next()
+			items, err := lister.Next(stateContext(L))
 			if errors.Is(err, io.EOF) {
 				done = true
 				page = items
@@ -389,7 +387,7 @@ func s3Delete(c *call) (int, error) {
 }
 
 // maxDeleteKeys is S3's limit of keys per DeleteObjects request.
-const maxDeleteKeys = 1000
+const maxDeleteKeys = engine.MaxDeleteKeys
 
 // s3DeleteMultiple implements s3.delete_multiple(bucket, keys) -> {key,
 // ...}, the keys deleted. When some keys fail, the error table has code
@@ -509,15 +507,12 @@ func hasGrantHeader(h http.Header) bool {
 }
 
 // liveContext is the context of the Lua state at each use rather than at
-// creation: L.Context() when it is set, else context.Background().
+// creation: L.Context() when it is set, else context.Background(). Only the
+// batch still needs it (engine.Batch keeps the context it was made with);
+// the lister takes the context per call.
 type liveContext struct{ L *lua.LState }
 
-func (c *liveContext) current() context.Context {
-	if ctx := c.L.Context(); ctx != nil {
-		return ctx
-	}
-	return context.Background()
-}
+func (c *liveContext) current() context.Context { return stateContext(c.L) }
 
 func (c *liveContext) Deadline() (time.Time, bool) { return c.current().Deadline() }
 func (c *liveContext) Done() <-chan struct{}       { return c.current().Done() }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
 )
 
 // Options tables are declared as Go structs: each field with a `lua` tag is
@@ -27,7 +29,8 @@ import (
 //
 // Field types: string (with an optional enum tag), bool, int, int64 (with
 // an optional range tag "min,max"; "min," has no maximum; a bound may name
-// one of the module's constants, or "maxint32"), *lua.LFunction,
+// one of the module's constants, "max_keys" (engine.MaxKeysPerPage) or
+// "maxint32"), *lua.LFunction,
 // *lua.LTable, http.Header (a header table), lua.LValue (any value), and a
 // pointer to string, bool or int64 to tell an absent option from its zero
 // value. An unknown key (a typo), a wrong type, a value out of range or
@@ -194,8 +197,11 @@ func parseBound(tag, s string) int64 {
 	if v, ok := constants[s]; ok {
 		return v
 	}
-	if s == "maxint32" {
+	switch s {
+	case "maxint32":
 		return math.MaxInt32
+	case "max_keys":
+		return engine.MaxKeysPerPage
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {

@@ -241,7 +241,7 @@ func partsFromTable(t *lua.LTable) (parts []engine.Part, msg string) {
 		nn, ok := num.(lua.LNumber)
 		pn, isInt := toInteger(nn)
 		if !ok || !isInt || pn < multipartNumberMin || pn > multipartNumberMax {
-			return nil, fmt.Sprintf("parts[%d][1] must be a part number from 1 to 10000, got %s", i, describe(num))
+			return nil, fmt.Sprintf("parts[%d][1] must be a part number from %d to %d, got %s", i, multipartNumberMin, multipartNumberMax, describe(num))
 		}
 		es, ok := etag.(lua.LString)
 		if !ok || es == "" {

@@ -45,7 +45,7 @@ func (s *Signer) SignHTTP(creds Credentials, req *http.Request, opt Options) (*S
 func (s *Signer) Presign(creds Credentials, req *http.Request, expires time.Duration, opt Options) (*Signed, error) {
 	secs := int64(expires / time.Second)
 	if secs < 1 || expires > MaxPresignExpiry {
-		return nil, fmt.Errorf("signature: Presign: expiry %v out of range: must be between 1s and %v (604800 seconds)", expires, MaxPresignExpiry)
+		return nil, fmt.Errorf("signature: Presign: expiry %v out of range: must be between 1s and %v (%d seconds)", expires, MaxPresignExpiry, int64(MaxPresignExpiry/time.Second))
 	}
 	if opt.PayloadHash == "" {
 		opt.PayloadHash = UnsignedPayload

@@ -277,9 +277,9 @@ func TestEngineAPIVersioning(t *testing.T) {
 				}
 				check := func(t *testing.T, each int) {
 					var got []engine.Version
-					l := c.NewVersionLister(ctx, bucket+"/v.txt", engine.VersionListOptions{MaxEach: each})
+					l := c.NewVersionLister(bucket+"/v.txt", engine.VersionListOptions{MaxEach: each})
 					for {
-						page, err := l.Next()
+						page, err := l.Next(ctx)
 						if err == io.EOF {
 							break
 						}
@@ -300,9 +300,9 @@ func TestEngineAPIVersioning(t *testing.T) {
 				check(t, 1000)
 				compat.Run(t, srv.Name, "ListVersions page by page (max-each 1)", func(t *testing.T) {
 					if srv.Name == testenv.NameVersityGW {
-						l := c.NewVersionLister(ctx, bucket+"/v.txt", engine.VersionListOptions{MaxEach: 1})
-						l.Next()
-						if _, err := l.Next(); err != nil && strings.Contains(err.Error(), "same markers twice") {
+						l := c.NewVersionLister(bucket+"/v.txt", engine.VersionListOptions{MaxEach: 1})
+						l.Next(ctx)
+						if _, err := l.Next(ctx); err != nil && strings.Contains(err.Error(), "same markers twice") {
 							compat.Unsupported(t, "versitygw answers a version-id-marker with the marker's own version again, so a listing cannot go past its first page")
 						}
 					}
@@ -323,9 +323,9 @@ func TestEngineAPIVersioning(t *testing.T) {
 // bucket can be removed.
 func removeVersions(t *testing.T, c *engine.Client, bucket string) {
 	ctx := context.Background()
-	l := c.NewVersionLister(ctx, bucket+"/", engine.VersionListOptions{})
+	l := c.NewVersionLister(bucket+"/", engine.VersionListOptions{})
 	for {
-		page, err := l.Next()
+		page, err := l.Next(ctx)
 		if err != nil {
 			return
 		}
