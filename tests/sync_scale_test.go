@@ -73,10 +73,10 @@ func TestSyncScale(t *testing.T) {
 		}
 		floor := func() time.Duration {
 			start := time.Now()
-			l := c.NewLister(ctx, bucket+"/k20/", engine.ListOptions{})
+			l := c.NewLister(bucket+"/k20/", engine.ListOptions{})
 			keys := 0
 			for {
-				items, err := l.Next()
+				items, err := l.Next(ctx)
 				if errors.Is(err, io.EOF) {
 					break
 				}
