@@ -26,10 +26,11 @@ import (
 //   - a sync with nothing to do over 20,000 keys (engine.Client.Sync) beside
 //     one listing plus one local walk of the same trees (the floor: no
 //     request per file), medians of 5 runs taken in turns;
+//
 //   - the peak RSS of the s3lua process syncing 100,000 files of 16 bytes
 //     to an empty prefix, then syncing them again (nothing to do).
 //
-//	S3LUA_SYNC_SCALE=1 tests/run.sh ./tests/ -run TestSyncScale -v
+//     S3LUA_SYNC_SCALE=1 tests/run.sh ./tests/ -run TestSyncScale -v
 func TestSyncScale(t *testing.T) {
 	if os.Getenv("S3LUA_SYNC_SCALE") != "1" {
 		t.Skip("set S3LUA_SYNC_SCALE=1 to measure sync at scale (100,000 files)")
