@@ -3,6 +3,8 @@ package luabind
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -256,12 +258,17 @@ func batchPutBytes(c *call, lb *luaBatch) (int, error) {
 func batchGetFile(c *call, lb *luaBatch) (int, error) {
 	bp := c.objectPath(1)
 	name := c.str(2)
-	file := c.path(2)
 	o := struct {
 		Exists string `lua:"exists" enum:"error,append,update,replace,truncate,truncate/replace"`
 		Mkdir  bool   `lua:"mkdir"`
 	}{Exists: "error", Mkdir: true}
 	c.decodeOptions(3, &o)
+	var file string
+	if o.Mkdir {
+		file = c.pathToCreate(2)
+	} else {
+		file = c.path(2)
+	}
 	return lb.submit(c, engine.BatchOp{Op: engine.OpGetFile, BP: bp, File: file, Tag: name, Exists: o.Exists, NoMkdir: !o.Mkdir})
 }
 
@@ -442,4 +449,30 @@ func s3DeletePrefix(c *call) (int, error) {
 		return 0, err
 	}
 	return c.prefixResult(c.client().DeletePrefix(c.ctx(), bp, opt))
+}
+
+// pathToCreate is path for a file whose parent directories may not exist
+// yet (get_file with mkdir): under Root, a path whose directory is missing
+// is taken when it lies inside Root by its name; the engine then creates and
+// opens everything through os.Root, which refuses a symbolic link leading
+// out.
+func (c *call) pathToCreate(n int) string {
+	file := c.str(n)
+	if c.m.root == "" || file == "" {
+		return c.path(n)
+	}
+	p := file
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(c.m.root, p)
+	}
+	p = filepath.Clean(p)
+	if _, err := os.Stat(filepath.Dir(p)); err == nil {
+		return c.path(n)
+	}
+	rel, err := filepath.Rel(c.m.root, p)
+	if err != nil || !within(c.m.root, p) || rel == "." {
+		c.argError(n, "path '%s' %s", file, errOutsideRoot.Error())
+		return ""
+	}
+	return rel
 }

@@ -106,3 +106,30 @@ function test_buckets_restricted()
   -- the allowed bucket works
   assert_eq(s3.get_bytes(bp("k")), "x")
 end
+
+function test_batch_under_the_sandbox()
+  s3.put_bytes(bp("k"), "data", "text/plain")
+  local other = OTHER_BUCKET
+  local msg = "bucket '" .. other .. "' is not allowed"
+  local b = s3.batch()
+  -- files inside Root only; directories made inside Root
+  b:get_file(bp("k"), "sub/dir/k.txt")
+  local s = b:wait()
+  assert_eq(s.ok, 1)
+  local f = assert(io.open("sub/dir/k.txt"))
+  assert_eq(f:read("*a"), "data")
+  f:close()
+  assert_error(function() b:get_file(bp("k"), "../escape.txt") end, "bad argument #2 to 'get_file' (")
+  assert_error(function() b:get_file(bp("k"), "/tmp/escape.txt") end, "outside the allowed root")
+  assert_error(function() b:put_file(bp("x"), "/etc/hostname") end, "bad argument #2 to 'put_file' (path '/etc/hostname' is outside the allowed root directory)")
+  -- allowed buckets only
+  assert_error(function() b:put_bytes(other .. "/k", "x", "text/plain") end, "bad argument #1 to 'put_bytes' (" .. msg)
+  assert_error(function() b:copy(bp("k"), other .. "/k") end, "bad argument #2 to 'copy' (" .. msg)
+  assert_error(function() b:delete(other .. "/k") end, msg)
+  assert_error(function() b:head(other .. "/k") end, msg)
+  assert_error(function() s3.delete_prefix(other .. "/") end, "bad argument #1 to 'delete_prefix' (" .. msg)
+  assert_error(function() s3.copy_prefix(bp(""), other .. "/x/") end, "bad argument #2 to 'copy_prefix' (" .. msg)
+  assert_error(function() s3.move_prefix(other .. "/", bp("y/")) end, msg)
+  s = b:wait()
+  assert_eq(s.ok + s.failed, 0, "refused operations are not queued")
+end
