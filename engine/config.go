@@ -33,6 +33,10 @@ type Config struct {
 	ChunkLen  int    // aws-chunked chunk length; default 64 KiB, at least 8 KiB
 	PartSize  int64  // multipart part size; 0 = computed from the file size, else 5 MiB..5 GiB
 	Workers   int    // multipart and LlStar workers; default 4
+	// Trace, if set, is called once per HTTP attempt, on the goroutine
+	// that sent it, with what was sent and what came back (never a secret;
+	// see TraceEvent). It must be quick and safe for concurrent use.
+	Trace func(TraceEvent)
 	// CopyThreshold is the source size above which Copy uses a multipart
 	// copy; 0 means CopyThresholdDefault (5 GiB, S3's CopyObject limit).
 	// A smaller value (at least 5 MiB) is for tests and for servers with a

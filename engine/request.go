@@ -155,14 +155,21 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	redirects := 0
 	for {
 		t.n++
-		resp, retry, err := c.attempt(ctx, r, payloadHash, oneShot, target)
+		var info *traceInfo
+		start := time.Now()
+		if c.cfg.Trace != nil {
+			info = &traceInfo{sent: -1, received: -1}
+		}
+		resp, retry, err := c.attempt(ctx, r, payloadHash, oneShot, target, info)
 		if err == nil {
+			c.emitTrace(r, info, t.n, start, nil, "")
 			return resp, nil
 		}
 		// A temporary redirect (S3 sends them while a new bucket's DNS name
 		// spreads) is followed at once, signed afresh for the new host.
 		if rd, ok := err.(*redirectError); ok {
 			if redirects < maxRedirects && r.replayable(oneShot) && ctx.Err() == nil {
+				c.emitTrace(r, info, t.n, start, rd.ResponseError, "redirected to "+rd.to.url.Host)
 				redirects++
 				t.n--
 				target = rd.to
@@ -171,8 +178,10 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			err = rd.ResponseError
 		}
 		if !retry || t.spent() || !r.replayable(oneShot) || ctx.Err() != nil {
+			c.emitTrace(r, info, t.n, start, err, "")
 			return nil, err
 		}
+		c.emitTrace(r, info, t.n, start, err, retryReason(err))
 		if r.retrying != nil {
 			r.retrying(err)
 		}
@@ -222,7 +231,7 @@ func (r *request) replayable(oneShot *countingReader) bool {
 }
 
 // attempt makes one try. retry reports whether the failure is worth another.
-func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, oneShot *countingReader, target *redirect) (resp *http.Response, retry bool, err error) {
+func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, oneShot *countingReader, target *redirect, info *traceInfo) (resp *http.Response, retry bool, err error) {
 	fail := func(err error) *RequestError {
 		return &RequestError{Method: r.method, Bucket: r.bucket, Key: r.key, Err: err}
 	}
@@ -312,7 +321,13 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 		}
 	}
 
+	if info != nil {
+		info.url, info.sent = traceURL(req.URL), req.ContentLength
+	}
 	resp, err = c.http.Do(req)
+	if info != nil && err == nil {
+		info.status, info.received = resp.StatusCode, resp.ContentLength
+	}
 	if err != nil {
 		if req.Body != nil && req.Body != http.NoBody {
 			req.Body.Close()
@@ -349,6 +364,9 @@ func (c *Client) attempt(ctx context.Context, r *request, payloadHash string, on
 	var body []byte
 	if r.method != http.MethodHead {
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if info != nil {
+			info.received = int64(len(body))
+		}
 	}
 	resp.Body.Close()
 	re := newResponseError(r, resp, body)
@@ -476,4 +494,18 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// retryReason is the short reason of a retry, for traces: the S3 code and
+// status, or the network failure.
+func retryReason(err error) string {
+	var re *ResponseError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("%d %s", re.StatusCode, re.Code)
+	}
+	var rq *RequestError
+	if errors.As(err, &rq) && rq.Err != nil {
+		return oneLine(rq.Err.Error())
+	}
+	return oneLine(err.Error())
 }

@@ -151,6 +151,10 @@ func s3ListVersions(c *call) (int, error) {
 				return 1
 			}
 			items, err := lister.Next(stateContext(L))
+			if terr := c.m.deliverTrace(L); terr != nil && (err == nil || errors.Is(err, io.EOF)) {
+				done = true
+				(&call{L: L, m: c.m, name: "list_versions"}).raise(terr)
+			}
 			if errors.Is(err, io.EOF) {
 				done = true
 				continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -107,6 +108,10 @@ type Options struct {
 	// running the script. A script's own {progress = fn} option is called
 	// as well.
 	Progress func(desc string, total int64) (update func(done int64), finish func())
+
+	// TraceOutput is where s3.trace(true) writes its lines; nil means
+	// os.Stderr.
+	TraceOutput io.Writer
 }
 
 // module is the state of the s3 module on one LState: everything a setter
@@ -128,6 +133,8 @@ type module struct {
 	secrets []string
 
 	ctl *control // the state's context: interrupts and the memory guard
+
+	trace *tracer // s3.trace's state; nil until s3.trace is called
 }
 
 // Preload makes require "s3" and the stdlib modules (pretty, fs, ...)
@@ -284,6 +291,9 @@ func (c *call) client() *engine.Client { return c.m.client }
 // callback calls a script's callback (protected) on L, marking L as running
 // a callback for the yield guard.
 func (m *module) callback(L *lua.LState, p lua.P, args ...lua.LValue) error {
+	if err := m.deliverTrace(L); err != nil {
+		return err
+	}
 	leave := m.enterCallback(L)
 	defer leave()
 	return L.CallByParam(p, args...)

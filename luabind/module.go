@@ -89,6 +89,7 @@ func moduleFunctions() []fn {
 
 		// Any request
 		{"request", "", s3Request},
+		{"trace", "", s3Trace},
 
 		// Tags
 		{"get_tags", "", s3GetTags},
@@ -163,6 +164,10 @@ func (m *module) bind(f fn) lua.LGFunction {
 		if err == nil {
 			// A binding that forgot to check its arguments still fails.
 			err = c.argErr
+		}
+		// Trace events of the call's requests, on the script's goroutine.
+		if terr := m.deliverTrace(L); err == nil && terr != nil {
+			err = terr
 		}
 		if err != nil {
 			c.raise(err)

@@ -321,6 +321,10 @@ func s3List(c *call) (int, error) {
 				return 1
 			}
 			items, err := lister.Next(stateContext(L))
+			if terr := c.m.deliverTrace(L); terr != nil && (err == nil || errors.Is(err, io.EOF)) {
+				done = true
+				(&call{L: L, m: c.m, name: "list"}).raise(terr)
+			}
 			if errors.Is(err, io.EOF) {
 				done = true
 				page = items

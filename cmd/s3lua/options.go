@@ -40,6 +40,8 @@ S3 options (each overrides the environment, which overrides ~/.aws/config and ~/
                      (env AWS_CA_BUNDLE, config ca_bundle; default: the system's)
   --insecure         do not verify https certificates (warned about on stderr)
   --quiet            no progress bars
+  --debug            print every HTTP attempt on stderr: method, URL (no signature), status,
+                     bytes each way, duration, attempt number, retry reason (never a secret)
 
 Other:
   --version          print the version and exit
@@ -66,6 +68,7 @@ type options struct {
 	localDir  string
 	caBundle  string // "" = from env/files, else the system's roots
 	insecure  bool
+	debug     bool // --debug: trace every HTTP attempt on stderr
 	quiet     bool
 
 	script     string   // "" = none; "-" = stdin
@@ -157,7 +160,7 @@ func parseArgs(argv []string) (*options, error) {
 					}
 					o.localDir = inline
 				}
-			case "--path-style", "--quiet", "--version", "--help", "--insecure":
+			case "--path-style", "--quiet", "--version", "--help", "--insecure", "--debug":
 				if hasInline {
 					return nil, usagef("option %s takes no value", name)
 				}
@@ -168,6 +171,8 @@ func parseArgs(argv []string) (*options, error) {
 					o.quiet = true
 				case "--insecure":
 					o.insecure = true
+				case "--debug":
+					o.debug = true
 				case "--version":
 					o.version = true
 				case "--help":

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/engine/localstore"
@@ -85,6 +86,14 @@ func newS3Session(o *options) (*s3Session, error) {
 		cfg.PathStyle = true
 	}
 	cfg.MaxTries = o.maxTries
+	if o.debug {
+		var mu sync.Mutex
+		cfg.Trace = func(e engine.TraceEvent) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(os.Stderr, "s3lua: %s\n", e)
+		}
+	}
 	c, err := engine.New(cfg)
 	if err != nil {
 		s.Close()

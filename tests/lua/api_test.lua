@@ -127,3 +127,31 @@ function test_argument_errors()
   assert_error(function() s3.delete(bp("k"), {version = "1"}) end, "bad argument #2 to 'delete' (unknown option 'version'")
   assert_error(function() s3.list(bp(), {start_after = 1}) end, "option 'start_after' must be a string, got number")
 end
+
+function test_trace()
+  local events = {}
+  s3.trace(function(e) events[#events + 1] = e end)
+  s3.put_bytes(bp("tr"), "hello", "text/plain")
+  assert_eq(#events, 1)
+  local e = events[1]
+  assert_eq(e.method, "PUT"); assert_eq(e.status, 200); assert_eq(e.bytes_sent, 5); assert_eq(e.attempt, 1)
+  assert_type(e.duration, "number"); assert_nil(e.retry_reason); assert_nil(e.error)
+  assert_match(e.url, "/" .. PREFIX .. "tr", "plain")
+  -- the parts of a multipart upload run on worker threads; their events
+  -- still reach the function on the script's thread
+  local path = TMPDIR .. "/big"
+  local f = assert(io.open(path, "wb")); f:write(string.rep("x", 11 * 1024 * 1024)); f:close()
+  events = {}
+  s3.multipart_put_file(bp("big"), path, {part_size = 5 * 1024 * 1024, sse_customer_key = nil})
+  local parts = 0
+  for _, ev in ipairs(events) do if ev.url:find("partNumber=", 1, true) then parts = parts + 1 end end
+  assert_eq(parts, 3)
+  -- an error in the trace function comes back from the call that delivered it
+  s3.trace(function(ev) error("trace says no") end)
+  assert_error(function() s3.head(bp("tr")) end, "trace says no")
+  s3.trace(false)
+  events = {}
+  s3.head(bp("tr"))
+  assert_eq(#events, 0)
+  assert_error(function() s3.trace("yes") end, "bad argument #1 to 'trace' (boolean or function expected, got string)")
+end

@@ -130,6 +130,7 @@ local cases = {
   {"multipart_put_file", {"b/k", "f", {part = 1}}, "bad argument #3 to 'multipart_put_file' (unknown option 'part' (valid: headers, inline, kms_key_id, metadata, mime_type, mode, part_size, progress, sse, sse_customer_key, storage_class, tags, workers))"},
   {"request", {}, "bad argument #1 to 'request' (table expected, got nil)"},
   {"request", {{method = 1}}, "bad argument #1 to 'request' (option 'method' must be a string, got number)"},
+  {"trace", {}, "bad argument #1 to 'trace' (boolean or function expected, got nil)"},
   {"get_tags", {}, "bad argument #1 to 'get_tags' (string expected, got nil)"},
   {"get_tags", {"b/k", {version = "1"}}, "bad argument #2 to 'get_tags' (unknown option 'version' (valid: version_id))"},
   {"put_tags", {"b/k"}, "bad argument #2 to 'put_tags' (table expected, got nil)"},
