@@ -8,6 +8,8 @@ import (
 	"log"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/s3lua/s3lua/engine"
@@ -271,4 +273,41 @@ func ExamplePathFilter() {
 	// docs/x.pdf true
 	// a/secret.txt false
 	// a/b.pdf false
+}
+
+func ExampleClient_Sync() {
+	c, stop := localClient()
+	defer stop()
+	ctx := context.Background()
+	if err := c.CreateBucket(ctx, "site", ""); err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "sync-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	for _, name := range []string{"index.html", "notes.tmp"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("<h1>hi</h1>"), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	filter, err := engine.NewPathFilter(nil, []string{"*.tmp"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	opt := engine.SyncOptions{Filter: filter, Delete: true}
+	sum, err := c.Sync(ctx, dir, "s3://site/www", opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sum.Uploads, sum.Batch.OK, sum.Batch.Failed)
+	sum, err = c.Sync(ctx, dir, "s3://site/www", opt) // nothing to do
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sum.Uploads, sum.Skipped)
+	// Output:
+	// 1 1 0
+	// 0 1
 }

@@ -120,8 +120,7 @@ type SyncOptions struct {
 	// deleted.
 	Filter *PathFilter
 	// Accept, if not nil, is asked about each source entry the filter took
-	// (and, with Delete, each destination entry without a source): false
-	// leaves the path alone. An error ends the sync and is returned
+	// (never about a destination entry): false leaves the path alone. An error ends the sync and is returned
 	// unchanged. It runs on the goroutine that called Sync.
 	Accept func(SyncEntry) (bool, error)
 	// FollowSymlinks follows symbolic links of a local source; otherwise
@@ -493,10 +492,6 @@ func (r *syncRun) pair(s, d *syncEntry) error {
 	if s == nil {
 		if !r.opt.Delete {
 			return nil
-		}
-		ok, err := r.accept(d)
-		if err != nil || !ok {
-			return err
 		}
 		r.sum.Deletes++
 		return r.deletes.add(d.rel, d.size)

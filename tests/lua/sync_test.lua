@@ -95,6 +95,12 @@ function test_sync_tree_of_2000()
   end})
   assert_eq(ops(plan), {"upload d03/f010.txt size", "upload d10/f050.txt size", "upload d20/f100.txt size"})
   assert_eq(seen, 2000)
+  -- filter sees source entries only: extraneous ones are still deleted.
+  seen = 0
+  plan = s3.sync(src, dst, {delete = true, dry_run = true, filter = function(e) seen = seen + 1; return false end})
+  assert_eq(ops(plan), {"delete d05/f005.txt extraneous", "delete d05/f006.txt extraneous",
+                        "delete extra/one extraneous", "delete zz extraneous"})
+  assert_eq(seen, 2000)
 
   sum = s3.sync(src, dst, {delete = true})
   assert_eq({sum.uploads, sum.deletes, sum.ok, sum.failed}, {7, 4, 11, 0})
