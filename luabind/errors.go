@@ -388,7 +388,7 @@ var detailFields = []string{"status", "code", "message", "request_id", "method",
 // the module's own errors are shown as S3 errors. For a command line that
 // prints one line per field under ErrorMessage's line.
 func ErrorFields(L *lua.LState, v lua.LValue) []ErrorField {
-	if L == nil || !IsErrorTable(L, v) {
+	if !IsErrorTable(L, v) { // nil or closed L: decided by the metatable's name
 		return nil
 	}
 	t := v.(*lua.LTable)

@@ -40,8 +40,11 @@ func TestErrorFields(t *testing.T) {
 	if f := luabind.ErrorFields(L, L.GetGlobal("lookalike")); f != nil {
 		t.Errorf("a script's table has fields %v", f)
 	}
-	if f := luabind.ErrorFields(nil, L.GetGlobal("module_error")); f != nil {
-		t.Errorf("nil state: %v", f)
+	if f := luabind.ErrorFields(nil, L.GetGlobal("module_error")); len(f) != len(fields) {
+		t.Errorf("nil state: %v, want the same fields", f)
+	}
+	if f := luabind.ErrorFields(nil, L.GetGlobal("lookalike")); f != nil {
+		t.Errorf("nil state, a script's table: %v", f)
 	}
 	if f := luabind.ErrorFields(L, lua.LString("text")); f != nil {
 		t.Errorf("a string: %v", f)
