@@ -208,7 +208,12 @@ func formatErrorTable(t *lua.LTable) string {
 	}
 	var b strings.Builder
 	if op := get("op"); op != "" {
-		b.WriteString("s3." + op + ": ")
+		// The module's functions are s3.<op>; a host's exposed function
+		// or method (Expose) goes by its own name.
+		if isModuleFunction(op) {
+			op = "s3." + op
+		}
+		b.WriteString(op + ": ")
 	}
 	if m := get("method"); m != "" {
 		b.WriteString(m + " ")
@@ -407,3 +412,13 @@ func ErrorFields(L *lua.LState, v lua.LValue) []ErrorField {
 	}
 	return out
 }
+
+var moduleFunctionSet = func() map[string]bool {
+	set := map[string]bool{}
+	for _, f := range moduleFunctions() {
+		set[f.name] = true
+	}
+	return set
+}()
+
+func isModuleFunction(name string) bool { return moduleFunctionSet[name] }

@@ -112,6 +112,11 @@ type Options struct {
 	// TraceOutput is where s3.trace(true) writes its lines; nil means
 	// os.Stderr.
 	TraceOutput io.Writer
+
+	// Globals are Go values Open gives scripts as globals, through Expose:
+	// a host's own functions and objects (gopher-luar maps them), with Go
+	// error results raised as the module's error tables.
+	Globals map[string]any
 }
 
 // module is the state of the s3 module on one LState: everything a setter
@@ -181,6 +186,11 @@ func Open(L *lua.LState, opts Options) (*lua.LTable, error) {
 		return nil, fmt.Errorf("luabind: require %q did not return a table", ModuleName)
 	}
 	L.SetGlobal(ModuleName, mod)
+	for name, v := range opts.Globals {
+		if err := Expose(L, name, v); err != nil {
+			return nil, err
+		}
+	}
 	return mod, nil
 }
 
