@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // listPageXML is a ListObjectsV2 page of n keys as MinIO sends it
@@ -40,6 +41,7 @@ func BenchmarkDecodeListPage(b *testing.B) {
 	r := &request{method: http.MethodGet, bucket: "bench"}
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		resp := &http.Response{Body: io.NopCloser(bytes.NewReader(page))}
 		var p listBucketResult
@@ -52,6 +54,22 @@ func BenchmarkDecodeListPage(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/key")
+	reportCPU(b, cpu, n, "key", 0)
+}
+
+// reportCPU adds the process's CPU time since start per op, and per unit
+// (key, object) when perOp > 0, or as cpu-MB/s when bytesPerOp > 0.
+func reportCPU(b *testing.B, start time.Duration, perOp int, unit string, bytesPerOp int64) {
+	used := processCPU() - start
+	if used <= 0 || b.N == 0 {
+		return
+	}
+	if perOp > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N)/float64(perOp), "cpu-ns/"+unit)
+	}
+	if bytesPerOp > 0 {
+		b.ReportMetric(float64(bytesPerOp)*float64(b.N)/used.Seconds()/1e6, "cpu-MB/s")
+	}
 }
 
 // randomBytes returns n pseudo-random bytes (written, so not the zero page).
@@ -84,9 +102,11 @@ func BenchmarkPartDigests(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				tc.fn(data)
 			}
+			reportCPU(b, cpu, 0, "", int64(len(data)))
 		})
 	}
 }
@@ -102,6 +122,8 @@ func BenchmarkCopyLoops(b *testing.B) {
 	b.Run("get-file", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		cpu := processCPU()
+		defer func() { reportCPU(b, cpu, 0, "", int64(len(data))) }()
 		for b.Loop() {
 			f, err := os.Create(filepath.Join(dir, "get"))
 			if err != nil {
@@ -116,6 +138,8 @@ func BenchmarkCopyLoops(b *testing.B) {
 	b.Run("io.Copy-file", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		cpu := processCPU()
+		defer func() { reportCPU(b, cpu, 0, "", int64(len(data))) }()
 		for b.Loop() {
 			f, err := os.Create(filepath.Join(dir, "get"))
 			if err != nil {
@@ -141,6 +165,8 @@ func BenchmarkCopyLoops(b *testing.B) {
 		var buf []byte
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		cpu := processCPU()
+		defer func() { reportCPU(b, cpu, 0, "", int64(len(data))) }()
 		for b.Loop() {
 			for i := range plan.parts {
 				p, err := plan.loadTask(i).load(buf)
@@ -169,6 +195,7 @@ func BenchmarkBatchPut1000(b *testing.B) {
 		keys[i] = fmt.Sprintf("batch/obj-%04d", i)
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		bt, err := c.NewBatch(ctx, BatchOptions{})
 		if err != nil {
@@ -185,4 +212,5 @@ func BenchmarkBatchPut1000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/object")
+	reportCPU(b, cpu, n, "object", 0)
 }

@@ -26,6 +26,7 @@ func BenchmarkItemsToTable(b *testing.B) {
 	L := lua.NewState()
 	defer L.Close()
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		t := itemsToTable(L, items)
 		if t.Len() != n {
@@ -33,4 +34,7 @@ func BenchmarkItemsToTable(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/object")
+	if used := processCPU() - cpu; used > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N)/n, "cpu-ns/object")
+	}
 }
