@@ -70,6 +70,9 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "launch" {
+		os.Exit(launch(os.Args[2:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "engine" {
 		if err := engineProfile(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "bench engine:", err)
@@ -333,22 +336,65 @@ type sample struct {
 }
 
 // measure runs argv to its end and returns its wall time, its user+system
-// CPU and its peak RSS (from wait4's rusage), and its standard output.
+// CPU and its peak RSS, and its standard output. The tool is started by
+// `bench launch` (see launch), whose report is read from a pipe.
 func (h *harness) measure(argv []string) (sample, string, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
+	self, err := os.Executable()
+	if err != nil {
+		return sample{}, "", err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return sample{}, "", err
+	}
+	defer pr.Close()
+	cmd := exec.Command(self, append([]string{"launch"}, argv...)...)
 	cmd.Env = h.env()
 	cmd.Dir = h.dir
+	cmd.ExtraFiles = []*os.File{pw}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		return sample{}, "", err
+	}
+	report, _ := io.ReadAll(pr)
+	if err := cmd.Wait(); err != nil {
+		return sample{}, "", fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, lastLines(stderr.String()+stdout.String(), 8))
+	}
+	var s sample
+	var wall, cpu int64
+	if _, err := fmt.Sscan(string(report), &wall, &cpu, &s.rssKiB); err != nil {
+		return sample{}, "", fmt.Errorf("%s: no measurement (%q): %v", filepath.Base(argv[0]), report, err)
+	}
+	s.wall, s.cpu = time.Duration(wall), time.Duration(cpu)
+	return s, stdout.String(), nil
+}
+
+// launch is `bench launch ARGV...`: it runs ARGV with this process's
+// standard streams and writes "wall-ns cpu-ns maxrss-KiB" to file
+// descriptor 3. A small process of its own starts the tool because Linux
+// counts in a child's ru_maxrss the memory of the process that forked it
+// (the harness's, tens of MiB after a big listing); this one stays small.
+func launch(argv []string) int {
+	if len(argv) == 0 {
+		return 2
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
-	if err != nil {
-		return sample{}, "", fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, lastLines(stderr.String()+stdout.String(), 8))
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, "bench launch:", err)
+		return 127
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return sample{wall: wall, cpu: cpu, rssKiB: ru.Maxrss}, stdout.String(), nil
+	report := os.NewFile(3, "report")
+	fmt.Fprintf(report, "%d %d %d\n", wall.Nanoseconds(), ru.Utime.Nano()+ru.Stime.Nano(), ru.Maxrss)
+	report.Close()
+	return cmd.ProcessState.ExitCode()
 }
 
 func lastLines(s string, n int) string {
