@@ -3,7 +3,7 @@
 #
 #   tests/bench/run.sh                     every row, medians of 3 runs after a warm-up
 #   tests/bench/run.sh -rows upload,list   some rows (ids: startup empty upload download list
-#                                          small batch delete sync sync-nochange list10x)
+#                                          small batch delete delprefix sync sync-nochange list10x)
 #   tests/bench/run.sh -runs 5 -out r.md   more runs; append the markdown report to r.md
 #   tests/bench/run.sh -smoke              tiny sizes, one run: checks the harness works
 #
