@@ -39,8 +39,12 @@ const (
 	// RegistryMaxSize is the most values the registry holds: the bound of
 	// unpack's results and of a call's arguments. About 16 bytes each.
 	RegistryMaxSize = 1 << 21
-	// CallStackSize is the deepest Lua call nesting (recursion depth).
-	CallStackSize = 200000
+	// CallStackSize is the deepest Lua call nesting (recursion depth). It
+	// is kept moderate because gopher-lua builds the traceback of a "stack
+	// overflow" in time quadratic in the depth: at 8,000 an endless
+	// recursion fails within about a second; at 200,000 it would take many
+	// minutes.
+	CallStackSize = 8000
 	// DefaultMaxString is the longest string string.rep and table.concat
 	// build when Options.MaxString and Options.MaxMemory are unset: 1 GiB.
 	DefaultMaxString = 1 << 30

@@ -174,7 +174,10 @@ func TestNewStateLimits(t *testing.T) {
 		for i = 1, 6000 do u[i] = i end
 		assert(select("#", unpack(u)) == 6000)
 		local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
-		assert(depth(50000) == 50000)
+		assert(depth(7000) == 7000)
+		local function endless() return 1 + endless() end
+		local ok, err = pcall(endless)
+		assert(not ok and err:find("overflow"), err)
 		assert(table.concat({1, 2, 3}, "-", 2) == "2-3")
 		assert(table.concat({}, "x") == "")
 		assert(not pcall(table.concat, {1, {}, 3}))`)
