@@ -73,6 +73,7 @@ func moduleFunctions() []fn {
 		{"ll_star", "ll*", s3LlStar},
 		{"ll", "ll", s3Ll},
 		{"list", "", s3List},
+		{"inventory", "", s3Inventory},
 		{"glob", "", s3Glob},
 		{"glob_match", "", s3GlobMatch},
 		{"sync", "", s3Sync},

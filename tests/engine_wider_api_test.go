@@ -7,11 +7,14 @@ package tests
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -478,6 +481,85 @@ func TestEngineAPIRequest(t *testing.T) {
 			})
 			compat.Run(t, srv.Name, "Request: CORS round trip", func(t *testing.T) {
 				roundTrip(t, "cors", `<CORSConfiguration><CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`, "https://example.com")
+			})
+		})
+	}
+}
+
+// inventoryReport writes a CSV S3 Inventory report of n objects in the
+// documented layout (prefix/source/config/date/manifest.json and
+// prefix/source/config/data/*.csv.gz, in files of per rows) and returns the
+// manifest's bucket+path and the keys in report order.
+func inventoryReport(t *testing.T, c *engine.Client, bucket string, n, per int, format string) (string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	base := "inventory/source-bucket/daily"
+	var files []string
+	var keys []string
+	for start := 0; start < n; start += per {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		for i := start; i < min(start+per, n); i++ {
+			key := fmt.Sprintf("dir %d/obj+%05d.txt", i%3, i)
+			keys = append(keys, key)
+			fmt.Fprintf(zw, "\"source-bucket\",\"%s\",\"%d\",\"2026-12-06T03:10:00.000Z\",\"d41d8cd98f00b204e9800998ecf8427e\",\"STANDARD\"\n",
+				url.QueryEscape(key), i)
+		}
+		zw.Close()
+		fk := fmt.Sprintf("%s/data/%d.csv.gz", base, len(files))
+		if _, err := c.PutBytes(ctx, bucket+"/"+fk, buf.Bytes(), "application/gzip", nil); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fmt.Sprintf(`{"key": %q, "size": %d, "MD5checksum": "x"}`, fk, buf.Len()))
+	}
+	manifest := fmt.Sprintf(`{"sourceBucket": "source-bucket", "destinationBucket": "arn:aws:s3:::%s", "version": "2016-11-30",
+  "creationTimestamp": "1796526600000", "fileFormat": %q,
+  "fileSchema": "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass", "files": [%s]}`, bucket, format, strings.Join(files, ","))
+	mk := base + "/2026-12-06T00-00Z/manifest.json"
+	if _, err := c.PutBytes(ctx, bucket+"/"+mk, []byte(manifest), "application/json", nil); err != nil {
+		t.Fatal(err)
+	}
+	return bucket + "/" + mk, keys
+}
+
+func TestEngineAPIInventory(t *testing.T) {
+	for _, srv := range testenv.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			ctx := context.Background()
+			c, bucket := coreClient(t, srv)
+			compat.Run(t, srv.Name, "Inventory: CSV report (manifest.json, gzip'd CSV files) streamed", func(t *testing.T) {
+				manifest, keys := inventoryReport(t, c, bucket, 2500, 1000, "CSV")
+				l, err := c.OpenInventory(ctx, manifest)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				var got []engine.InventoryItem
+				for {
+					page, err := l.Next(ctx)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, page...)
+				}
+				if len(got) != len(keys) {
+					t.Fatalf("%d items, want %d", len(got), len(keys))
+				}
+				for i, it := range got {
+					if it.Key != keys[i] || it.Size != int64(i) || it.Bucket != "source-bucket" || it.StorageClass != "STANDARD" ||
+						it.ETag != `"d41d8cd98f00b204e9800998ecf8427e"` || it.LastModified.IsZero() {
+						t.Fatalf("item %d: %+v", i, it)
+					}
+				}
+			})
+			compat.Run(t, srv.Name, "Inventory: ORC and Parquet reports refused", func(t *testing.T) {
+				manifest, _ := inventoryReport(t, c, bucket, 1, 1, "Parquet")
+				if _, err := c.OpenInventory(ctx, manifest); err == nil || !strings.Contains(err.Error(), "only CSV") {
+					t.Fatalf("Parquet: %v", err)
+				}
 			})
 		})
 	}

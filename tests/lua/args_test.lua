@@ -130,6 +130,8 @@ local cases = {
   {"multipart_put_file", {"b/k", "f", {part = 1}}, "bad argument #3 to 'multipart_put_file' (unknown option 'part' (valid: headers, inline, kms_key_id, metadata, mime_type, mode, part_size, progress, sse, sse_customer_key, storage_class, tags, workers))"},
   {"request", {}, "bad argument #1 to 'request' (table expected, got nil)"},
   {"request", {{method = 1}}, "bad argument #1 to 'request' (option 'method' must be a string, got number)"},
+  {"inventory", {}, "bad argument #1 to 'inventory' (string expected, got nil)"},
+  {"inventory", {"b/m.json", {field = true}}, "bad argument #2 to 'inventory' (unknown option 'field' (valid: fields))"},
   {"trace", {}, "bad argument #1 to 'trace' (boolean or function expected, got nil)"},
   {"get_tags", {}, "bad argument #1 to 'get_tags' (string expected, got nil)"},
   {"get_tags", {"b/k", {version = "1"}}, "bad argument #2 to 'get_tags' (unknown option 'version' (valid: version_id))"},

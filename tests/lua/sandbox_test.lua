@@ -99,6 +99,7 @@ function test_buckets_restricted()
   assert_error(function() s3.request{method = "GET", bp = other .. "/k"} end, "bad argument #1 to 'request' (" .. msg)
   assert_error(function() s3.request{method = "PUT", bp = bp("k3"), headers = {["x-amz-copy-source"] = "/" .. other .. "/k"}} end, msg)
   assert_error(function() s3.request{method = "GET"} end, "requests outside a bucket are not allowed here")
+  assert_error(function() s3.inventory(other .. "/manifest.json") end, msg)
   -- list_buckets shows only the allowed buckets
   assert_eq(s3.list_buckets(), {BUCKET})
   -- pure string functions are not requests

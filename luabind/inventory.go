@@ -1,0 +1,92 @@
+package luabind
+
+import (
+	"errors"
+	"io"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/s3lua/s3lua/engine"
+)
+
+// s3Inventory implements s3.inventory(manifest_bp [, {fields=}]): an
+// iterator over the objects of an S3 Inventory report (CSV), one data file
+// streamed at a time. Items are shaped like s3.list's, plus bucket (and
+// version_id, is_latest, is_delete_marker when the report has them); with
+// fields = true, fields holds every column by its schema name.
+func s3Inventory(c *call) (int, error) {
+	bp, _, _ := c.bucketPath(1)
+	var o struct {
+		Fields bool `lua:"fields"`
+	}
+	c.decodeOptions(2, &o)
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	l, err := c.client().OpenInventory(c.ctx(), bp)
+	if err != nil {
+		return 0, err
+	}
+	// The data files are read from the manifest's destination bucket: the
+	// sandbox's bucket list covers it too.
+	c.allowBucket(1, l.DataBucket())
+	if err := c.checkArgs(); err != nil {
+		return 0, err
+	}
+	var (
+		page []engine.InventoryItem
+		done bool
+	)
+	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
+		for len(page) == 0 {
+			if done {
+				L.Push(lua.LNil)
+				return 1
+			}
+			items, err := l.Next(stateContext(L))
+			if terr := c.m.deliverTrace(L); terr != nil && (err == nil || errors.Is(err, io.EOF)) {
+				done = true
+				l.Close()
+				(&call{L: L, m: c.m, name: "inventory"}).raise(terr)
+			}
+			if errors.Is(err, io.EOF) {
+				done = true
+				l.Close()
+				continue
+			}
+			if err != nil {
+				done = true
+				l.Close()
+				(&call{L: L, m: c.m, name: "inventory"}).raise(err)
+			}
+			page = items
+		}
+		it := page[0]
+		page = page[1:]
+		L.Push(inventoryItemTable(L, it, o.Fields))
+		return 1
+	}))
+	return 1, nil
+}
+
+func inventoryItemTable(L *lua.LState, it engine.InventoryItem, fields bool) *lua.LTable {
+	t := objectToTable(L, it.Object)
+	setString(t, "bucket", it.Bucket)
+	if _, ok := it.Fields["VersionId"]; ok {
+		setString(t, "version_id", it.VersionID)
+	}
+	if _, ok := it.Fields["IsLatest"]; ok {
+		t.RawSetString("is_latest", lua.LBool(it.IsLatest))
+	}
+	if _, ok := it.Fields["IsDeleteMarker"]; ok {
+		t.RawSetString("is_delete_marker", lua.LBool(it.IsDeleteMarker))
+	}
+	if fields {
+		ft := L.CreateTable(0, len(it.Fields))
+		for k, v := range it.Fields {
+			ft.RawSetString(k, lua.LString(v))
+		}
+		t.RawSetString("fields", ft)
+	}
+	return t
+}
