@@ -1,6 +1,9 @@
 package luabind
 
 import (
+	"path/filepath"
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/s3lua/s3lua/engine"
@@ -25,7 +28,26 @@ func (c *call) syncLocation(n int) string {
 		c.allowBucket(n, loc.Bucket)
 		return s
 	}
-	return c.path(n)
+	if c.m.root == "" {
+		return s
+	}
+	// Under a Root the directory may not exist yet (a destination is
+	// created): its name is checked lexically here, and os.Root (the
+	// engine's Config.Root) confines every access, symbolic links included.
+	rel := filepath.Clean(s)
+	if filepath.IsAbs(rel) {
+		r, err := filepath.Rel(c.m.root, rel)
+		if err != nil {
+			c.argError(n, "path '%s' %s", s, errOutsideRoot.Error())
+			return ""
+		}
+		rel = r
+	}
+	if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		c.argError(n, "path '%s' %s", s, errOutsideRoot.Error())
+		return ""
+	}
+	return rel
 }
 
 // patternList reads an include or exclude option: one pattern or an array

@@ -18,7 +18,6 @@ import (
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/luabind"
 	"github.com/s3lua/s3lua/luabind/luatest"
-	"github.com/s3lua/s3lua/stdlib"
 	"github.com/s3lua/s3lua/tests/testenv"
 )
 
@@ -105,10 +104,6 @@ func luaState(t *testing.T, opts luabind.Options, globals map[string]string) *lu
 	t.Cleanup(L.Close)
 	if _, err := luabind.Open(L, opts); err != nil {
 		t.Fatalf("luabind.Open: %v", err)
-	}
-	// The embedded modules (fs, json, ...) as the s3lua command has them.
-	if err := stdlib.Preload(L); err != nil {
-		t.Fatalf("stdlib.Preload: %v", err)
 	}
 	for k, v := range globals {
 		L.SetGlobal(k, lua.LString(v))

@@ -134,3 +134,26 @@ function test_batch_under_the_sandbox()
   s = b:wait()
   assert_eq(s.ok + s.failed, 0, "refused operations are not queued")
 end
+
+function test_sync_under_the_sandbox()
+  s3.put_bytes(bp("site/a.txt"), "alpha", "text/plain")
+  s3.put_bytes(bp("site/d/b.txt"), "bravo", "text/plain")
+  -- Down into a new directory inside Root (relative to it), and back up.
+  local r = s3.sync("s3://" .. BUCKET .. "/" .. PREFIX .. "site", "down/here")
+  assert_eq({r.downloads, r.ok, r.failed}, {2, 2, 0})
+  local f = assert(io.open("down/here/d/b.txt"))
+  assert_eq(f:read("*a"), "bravo")
+  f:close()
+  r = s3.sync(TMPDIR .. "/down/here", "s3://" .. BUCKET .. "/" .. PREFIX .. "up")
+  assert_eq({r.uploads, r.ok}, {2, 2})
+  assert_eq(#s3.sync("down/here", "s3://" .. BUCKET .. "/" .. PREFIX .. "up", {dry_run = true}).actions, 0)
+  -- Outside Root, other buckets: refused before anything happens.
+  assert_error(function() s3.sync("s3://" .. BUCKET .. "/" .. PREFIX .. "site", "../escape") end, "bad argument #2 to 'sync' (")
+  assert_error(function() s3.sync("/etc", "s3://" .. BUCKET .. "/x") end, "bad argument #1 to 'sync' (")
+  assert_error(function() s3.sync("down", "s3://" .. OTHER_BUCKET .. "/x") end, "bad argument #2 to 'sync' (bucket '" .. OTHER_BUCKET .. "' is not allowed")
+  local fs = require "fs"
+  assert_true(fs.mkdir("made/by/mkdir"))
+  local n = 0
+  for file in fs.files("down") do n = n + 1 end
+  assert_eq(n, 2)
+end
