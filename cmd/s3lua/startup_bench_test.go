@@ -2,7 +2,7 @@ package main
 
 import "testing"
 
-// BenchmarkStartup runs `s3lua -e ”` in-process: everything the command
+// BenchmarkStartup runs s3lua -e with an empty chunk, in-process: all the command
 // does at start-up (settings, credentials, engine client, Lua state, the s3
 // module and the stdlib) except loading the binary and the Go runtime.
 func BenchmarkStartup(b *testing.B) {
