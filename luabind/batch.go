@@ -225,6 +225,13 @@ type batchPutFileOptions struct {
 	Inline   bool        `lua:"inline"`
 	ChunkLen int         `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
 	Headers  http.Header `lua:"headers"`
+	// Object options (objectopts.go).
+	SSE            string      `lua:"sse" enum:"AES256,aws:kms"`
+	KMSKeyID       string      `lua:"kms_key_id"`
+	SSECustomerKey *string     `lua:"sse_customer_key"`
+	Metadata       *lua.LTable `lua:"metadata"`
+	Tags           *lua.LTable `lua:"tags"`
+	StorageClass   string      `lua:"storage_class"`
 }
 
 // b:put_file(bp, file [, opts])
@@ -234,6 +241,8 @@ func batchPutFile(c *call, lb *luaBatch) (int, error) {
 	file := c.path(2)
 	var o batchPutFileOptions
 	c.decodeOptions(3, &o)
+	o.Headers = c.objectFieldsHeaders(3, objectFields{SSE: o.SSE, KMSKeyID: o.KMSKeyID, SSECustomerKey: o.SSECustomerKey,
+		Metadata: o.Metadata, Tags: o.Tags, StorageClass: o.StorageClass}, o.Headers)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
@@ -250,7 +259,7 @@ func batchPutBytes(c *call, lb *luaBatch) (int, error) {
 	bp := c.objectPath(1)
 	data := c.str(2)
 	mimeType := c.str(3)
-	h := c.headers(4)
+	h := c.objectHeaders(4, putObjectOptions)
 	return lb.submit(c, engine.BatchOp{Op: engine.OpPutBytes, BP: bp, Data: []byte(data), MIMEType: mimeType, Header: h})
 }
 
@@ -276,7 +285,16 @@ func batchGetFile(c *call, lb *luaBatch) (int, error) {
 func batchCopy(c *call, lb *luaBatch) (int, error) {
 	from := c.objectPath(1)
 	to := c.objectPath(2)
-	h := c.headers(3)
+	h := c.objectHeaders(3, copyObjectOptions)
+	if t, ok := c.L.Get(3).(*lua.LTable); ok && h != nil {
+		// As s3.copy: new metadata or tags replace the source's.
+		if t.RawGetString("metadata") != lua.LNil && h.Get("X-Amz-Metadata-Directive") == "" {
+			h.Set("X-Amz-Metadata-Directive", "REPLACE")
+		}
+		if t.RawGetString("tags") != lua.LNil && h.Get("X-Amz-Tagging-Directive") == "" {
+			h.Set("X-Amz-Tagging-Directive", "REPLACE")
+		}
+	}
 	return lb.submit(c, engine.BatchOp{Op: engine.OpCopy, From: from, BP: to, Header: h})
 }
 
