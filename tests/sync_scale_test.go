@@ -18,19 +18,17 @@ import (
 	"github.com/s3lua/s3lua/tests/testenv"
 )
 
-// TestSyncScale measures s3.sync at scale against MinIO; it only runs with
-// S3LUA_SYNC_SCALE=1 (it makes 100,000 files and keys) and asserts no
-// timing, only what each sync did; the figures are logged for
-// docs/performance.md:
+// TestSyncScale measures s3.sync at scale against MinIO:
 //
-//   - a sync with nothing to do over 20,000 keys (engine.Client.Sync) beside
-//     one listing plus one local walk of the same trees (the floor: no
-//     request per file), medians of 5 runs taken in turns;
+//	S3LUA_SYNC_SCALE=1 tests/run.sh ./tests/ -run TestSyncScale -v
 //
-//   - the peak RSS of the s3lua process syncing 100,000 files of 16 bytes
-//     to an empty prefix, then syncing them again (nothing to do).
-//
-//     S3LUA_SYNC_SCALE=1 tests/run.sh ./tests/ -run TestSyncScale -v
+// It only runs with S3LUA_SYNC_SCALE=1 (it makes 100,000 files and keys)
+// and asserts no timing, only what each sync did. It logs, for
+// docs/performance.md, a sync with nothing to do over 20,000 keys
+// (engine.Client.Sync) beside one listing plus one local walk of the same
+// trees (the floor: no request per file), medians of 5 runs taken in turns,
+// and the peak RSS of the s3lua process syncing 100,000 files of 16 bytes
+// to an empty prefix, then syncing them again (nothing to do).
 func TestSyncScale(t *testing.T) {
 	if os.Getenv("S3LUA_SYNC_SCALE") != "1" {
 		t.Skip("set S3LUA_SYNC_SCALE=1 to measure sync at scale (100,000 files)")
