@@ -157,3 +157,30 @@ function test_sync_under_the_sandbox()
   for file in fs.files("down") do n = n + 1 end
   assert_eq(n, 2)
 end
+
+function test_environment_is_an_allow_list()
+  assert_nil(debug)
+  assert_nil(package.loaded.debug)
+  assert_nil(getfenv)
+  assert_nil(setfenv)
+  assert_nil(collectgarbage)
+  assert_nil(package.loaders)
+  assert_error(function() require("debug") end, "preloaded modules only")
+  assert_type(require("pretty").format, "function")
+  assert_error(function() string.rep("x", 2^40) end, "longer than the limit")
+end
+
+function test_endpoint_and_credentials_belong_to_the_host()
+  local host = s3.host()
+  assert_error(function() s3.host("127.0.0.1:1") end, "belongs to the host")
+  assert_error(function() s3.scheme("https") end, "belongs to the host")
+  assert_error(function() s3.region("eu-west-1") end, "belongs to the host")
+  assert_error(function() s3.path_requests(false) end, "belongs to the host")
+  assert_error(function() s3.with({host = "127.0.0.1:1"}, s3.ls, bp()) end, "belongs to the host")
+  assert_error(function() s3.set_credentials("AKID", "SECRET") end, "credentials belong to the host")
+  assert_error(function() s3.credentials_from_environment() end, "credentials belong to the host")
+  assert_error(function() s3.credentials_from_file() end, "credentials belong to the host")
+  assert_eq(s3.host(), host)
+  s3.put_bytes(bp("still"), "works", "text/plain")
+  assert_eq(s3.get_bytes(bp("still")), "works")
+end
