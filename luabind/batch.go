@@ -220,11 +220,12 @@ func summaryToTable(m *module, L *lua.LState, s engine.BatchSummary) *lua.LTable
 // batchPutFileOptions are b:put_file's options: s3.put_file's, without a
 // per-operation progress (the batch has one).
 type batchPutFileOptions struct {
-	MIMEType string      `lua:"mime_type"`
-	Mode     string      `lua:"mode" enum:"binary,text"`
-	Inline   bool        `lua:"inline"`
-	ChunkLen int         `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
-	Headers  http.Header `lua:"headers"`
+	MIMEType string         `lua:"mime_type"`
+	Mode     string         `lua:"mode" enum:"binary,text"`
+	Inline   bool           `lua:"inline"`
+	ChunkLen int            `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
+	Headers  http.Header    `lua:"headers"`
+	Progress *lua.LFunction `lua:"progress"` // accepted as s3.put_file's; the batch's progress reports
 	// Object options (objectopts.go).
 	SSE            string      `lua:"sse" enum:"AES256,aws:kms"`
 	KMSKeyID       string      `lua:"kms_key_id"`
