@@ -68,6 +68,11 @@
 //     Client.UploadPart, Client.ListMultipartUploads,
 //     Client.ListMultipartUploadParts, Client.CompleteMultipartUpload,
 //     Client.AbortMultipartUpload; PartSizeFor.
+//   - Batches: Client.NewBatch runs operations (put_file, put_bytes,
+//     get_file, copy, head, delete) on a bounded pool of workers, handing
+//     results to OnResult on the caller's goroutine; deletes are gathered
+//     into DeleteObjects requests. Client.CopyPrefix, Client.MovePrefix and
+//     Client.DeletePrefix work on every key under a prefix through a batch.
 //
 // Every operation takes a context.Context first; cancelling it stops the
 // operation promptly, including a retry's backoff.
