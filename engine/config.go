@@ -129,12 +129,19 @@ func (cfg *Config) usePathStyle(bucket string) bool {
 	if cfg.PathStyle || bucket == "" {
 		return true
 	}
-	h := strings.ToLower(cfg.hostname())
-	if net.ParseIP(h) != nil || h == "localhost" || strings.HasSuffix(h, ".localhost") {
+	if IsLocalHost(cfg.hostname()) {
 		return true
 	}
 	if !ValidBucketName(bucket, true) {
 		return true
 	}
 	return cfg.Scheme == "https" && strings.Contains(bucket, ".")
+}
+
+// IsLocalHost reports whether host (no port) is an IP literal or localhost:
+// such endpoints cannot serve virtual-host-style buckets, so requests to
+// them are path-style whatever Config.PathStyle says.
+func IsLocalHost(host string) bool {
+	h := strings.ToLower(host)
+	return net.ParseIP(h) != nil || h == "localhost" || strings.HasSuffix(h, ".localhost")
 }

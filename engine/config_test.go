@@ -95,3 +95,35 @@ func TestWithConfigSharesPoolAndCredentials(t *testing.T) {
 		t.Error("WithConfig accepted a bad scheme")
 	}
 }
+
+// LoadConfig follows the AWS CLI's conventions: region and endpoint from
+// the environment, path style for a local endpoint, the regional host
+// without one.
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", dir+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_REGION", "eu-west-3")
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region != "eu-west-3" || cfg.Host != "s3.eu-west-3.amazonaws.com" || cfg.PathStyle || cfg.Credentials == nil {
+		t.Errorf("regional: %+v", cfg)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000")
+	if cfg, err = LoadConfig(""); err != nil || cfg.Scheme != "http" || cfg.Host != "127.0.0.1:9000" || !cfg.PathStyle {
+		t.Errorf("endpoint: %+v, %v", cfg, err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_S3", "http://user:secret@host:9000")
+	if _, err := LoadConfig(""); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("an endpoint with user information: %v (must fail without the password)", err)
+	}
+	if RegionalHost("us-east-1") != "" || RegionalHost("") != "" {
+		t.Error("us-east-1 and no region use the default host")
+	}
+}

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/s3lua/s3lua/engine"
 )
 
 // usageLine is printed with every usage error.
@@ -224,52 +224,8 @@ func parseArgs(argv []string) (*options, error) {
 	return o, nil
 }
 
-// parseEndpoint accepts scheme://host[:port] with scheme http or https and
-// nothing else: no path, query, fragment or user information.
-func parseEndpoint(s string) (*url.URL, error) {
-	if !strings.Contains(s, "://") {
-		return nil, errors.New("want scheme://host[:port], e.g. http://127.0.0.1:9000")
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, errors.New("not a URL")
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, errors.New("scheme must be http or https")
-	case u.Host == "" || u.Hostname() == "":
-		return nil, errors.New("missing host")
-	case u.User != nil:
-		return nil, errors.New("user information is not allowed (use credentials)")
-	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "":
-		return nil, errors.New("only scheme://host[:port] is allowed")
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return nil, errors.New("bad port")
-		}
-	} else if strings.HasSuffix(u.Host, ":") {
-		return nil, errors.New("empty port")
-	}
-	u.Path = ""
-	return u, nil
-}
+// parseEndpoint and redactURL are the engine's: one reading of endpoint
+// URLs for the flag, the environment and the config file.
+func parseEndpoint(s string) (*url.URL, error) { return engine.ParseEndpoint(s) }
 
-// redactURL hides the password of a URL with user information, so that a
-// usage error never echoes a secret.
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if i := strings.LastIndex(s, "@"); i >= 0 {
-		return "xxxxx" + s[i:]
-	}
-	return s
-}
-
-// isLocalHost reports whether host (no port) is an IP literal or localhost:
-// such endpoints cannot serve virtual-host-style buckets.
-func isLocalHost(host string) bool {
-	return net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost")
-}
+func redactURL(s string) string { return engine.RedactURL(s) }

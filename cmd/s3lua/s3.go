@@ -28,7 +28,7 @@ type s3Session struct {
 }
 
 // newS3Session builds the client. Precedence: flags, then the environment,
-// then the config files (engine.LoadSettings does the last two), then the
+// then the config files (engine.LoadConfig does the last two), then the
 // defaults. Credentials are resolved lazily by the engine, at the first request.
 func newS3Session(o *options) (*s3Session, error) {
 	s := &s3Session{}
@@ -48,36 +48,22 @@ func newS3Session(o *options) (*s3Session, error) {
 			Credentials: engine.StaticCredentials{AccessKeyID: ak, SecretAccessKey: sk},
 		}
 	} else {
-		set, err := engine.LoadSettings(o.profile)
+		// The AWS CLI's conventions are the engine's (engine.LoadConfig);
+		// the flags change what they name.
+		loaded, err := engine.LoadConfig(o.profile)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Region = firstOf(o.region, set.Region)
-		ep := o.endpoint
-		if ep == nil && set.Endpoint != "" {
-			if ep, err = parseEndpoint(set.Endpoint); err != nil {
-				return nil, fmt.Errorf("endpoint %q from the environment or the config file: %w",
-					redactURL(set.Endpoint), err)
-			}
+		cfg = loaded
+		if o.endpoint != nil {
+			cfg.Scheme, cfg.Host = o.endpoint.Scheme, o.endpoint.Host
+			cfg.PathStyle = engine.IsLocalHost(o.endpoint.Hostname())
+		} else if o.region != "" && cfg.Host == engine.RegionalHost(cfg.Region) {
+			// The host came from the configured region: follow --region.
+			cfg.Host = engine.RegionalHost(o.region)
 		}
-		if ep != nil {
-			cfg.Scheme, cfg.Host = ep.Scheme, ep.Host
-			cfg.PathStyle = isLocalHost(ep.Hostname())
-		} else if cfg.Region != "" && cfg.Region != "us-east-1" {
-			cfg.Host = "s3." + cfg.Region + ".amazonaws.com"
-		}
-		cfg.CABundle = firstOf(o.caBundle, set.CABundle)
+		cfg.CABundle = firstOf(o.caBundle, cfg.CABundle)
 		cfg.InsecureSkipVerify = o.insecure
-		cfg.Credentials = engine.DefaultCredentials(o.profile)
-		if o.profile != "" {
-			// As the AWS CLI: an explicit --profile skips the keys in the
-			// environment (AWS_PROFILE does not).
-			cfg.Credentials = engine.NewCachedCredentials(engine.ChainCredentials(
-				engine.SharedFileCredentials("", o.profile),
-				engine.ECSCredentials(),
-				engine.IMDSCredentials(""),
-			))
-		}
 	}
 	if o.region != "" {
 		cfg.Region = o.region
