@@ -398,6 +398,7 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 		return &sectionBody{f: f, end: s.off + s.n, sent: &partSent, run: r}, nil
 	}
 	req := &request{method: http.MethodPut, bucket: r.bucket, key: r.key,
+		header:         r.partHeader.Clone(),
 		newBody:        newBody,
 		contentLength:  s.n,
 		payloadHash:    hex.EncodeToString(h.Sum(nil)),
