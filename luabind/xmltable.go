@@ -81,6 +81,10 @@ func xmlToTable(L *lua.LState, data []byte) (*lua.LTable, error) {
 				return nil, errors.New("unexpected end element")
 			}
 			f := stack[len(stack)-1]
+			// RawToken does not match end tags to start tags: check here.
+			if want := string(f.t.RawGetString("name").(lua.LString)); rawName(tok.Name) != want {
+				return nil, fmt.Errorf("element <%s> closed by </%s>", want, rawName(tok.Name))
+			}
 			stack = stack[:len(stack)-1]
 			if f.hasElem {
 				dropBlankText(f.t, f.n)
