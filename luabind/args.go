@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -282,147 +281,12 @@ func headersFromTable(t *lua.LTable) (h http.Header, msg string) {
 	return h, msg
 }
 
-// option kinds for options.
-const (
-	optString   = "string"
-	optBoolean  = "boolean"
-	optInteger  = "integer"
-	optFunction = "function"
-	optTable    = "table"
-)
-
-// options reads an optional options table at argument n. spec maps each
-// allowed key to its kind; an unknown key (a typo) or a wrong type is an
-// argument error naming the key.
-func (c *call) options(n int, spec map[string]string) map[string]lua.LValue {
-	v := c.L.Get(n)
-	if v == lua.LNil {
-		return map[string]lua.LValue{}
-	}
-	t, ok := v.(*lua.LTable)
-	if !ok {
-		c.typeError(n, "table")
-		return map[string]lua.LValue{}
-	}
-	out := map[string]lua.LValue{}
-	var bad string
-	t.ForEach(func(k, v lua.LValue) {
-		if bad != "" {
-			return
-		}
-		key, ok := k.(lua.LString)
-		if !ok {
-			bad = fmt.Sprintf("option names must be strings, got %s", typeName(k))
-			return
-		}
-		kind, ok := spec[string(key)]
-		if !ok {
-			bad = fmt.Sprintf("unknown option '%s' (valid: %s)", key, validKeys(spec))
-			return
-		}
-		if v == lua.LNil {
-			return
-		}
-		if !hasKind(v, kind) {
-			bad = fmt.Sprintf("option '%s' must be %s, got %s", key, article(kind), typeName(v))
-			return
-		}
-		out[string(key)] = v
-	})
-	if bad != "" {
-		c.argError(n, "%s", bad)
-	}
-	return out
-}
-
-func hasKind(v lua.LValue, kind string) bool {
-	switch kind {
-	case optString:
-		return v.Type() == lua.LTString
-	case optBoolean:
-		return v.Type() == lua.LTBool
-	case optInteger:
-		num, ok := v.(lua.LNumber)
-		if !ok {
-			return false
-		}
-		_, ok = toInteger(num)
-		return ok
-	case optFunction:
-		return v.Type() == lua.LTFunction
-	case optTable:
-		return v.Type() == lua.LTTable
-	}
-	return false
-}
-
+// article is "a kind", or "an integer".
 func article(kind string) string {
-	if kind == optInteger {
+	if kind == "integer" {
 		return "an integer"
 	}
 	return "a " + kind
-}
-
-func validKeys(spec map[string]string) string {
-	keys := make([]string, 0, len(spec))
-	for k := range spec {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ", ")
-}
-
-// optionString returns a string option or def.
-func optionString(o map[string]lua.LValue, key, def string) string {
-	if v, ok := o[key].(lua.LString); ok {
-		return string(v)
-	}
-	return def
-}
-
-func optionBool(o map[string]lua.LValue, key string) bool {
-	return o[key] == lua.LTrue
-}
-
-// optionInt returns an integer option (already checked integral) or def.
-func optionInt(o map[string]lua.LValue, key string, def int64) int64 {
-	if v, ok := o[key].(lua.LNumber); ok {
-		i, _ := toInteger(v)
-		return i
-	}
-	return def
-}
-
-func optionFunction(o map[string]lua.LValue, key string) *lua.LFunction {
-	f, _ := o[key].(*lua.LFunction)
-	return f
-}
-
-// checkOptionRange raises an argument error when an integer option is out
-// of range.
-func (c *call) checkOptionRange(n int, o map[string]lua.LValue, key string, min, max int64) {
-	if _, ok := o[key]; !ok {
-		return
-	}
-	i := optionInt(o, key, 0)
-	if i < min || i > max {
-		c.argError(n, "option '%s': %s", key, rangeMessage(i, min, max))
-	}
-}
-
-// checkOptionEnum raises an argument error when a string option is not one
-// of values.
-func (c *call) checkOptionEnum(n int, o map[string]lua.LValue, key string, values ...string) {
-	v, ok := o[key].(lua.LString)
-	if !ok {
-		return
-	}
-	for _, allowed := range values {
-		if string(v) == allowed {
-			return
-		}
-	}
-	c.argError(n, "option '%s': invalid value '%s' (valid: %s)", key, v, strings.Join(values, ", "))
 }
 
 func oneLine(s string) string {

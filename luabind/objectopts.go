@@ -3,6 +3,7 @@ package luabind
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 
 	lua "github.com/yuin/gopher-lua"
@@ -16,16 +17,33 @@ import (
 // table, as extra keys of that table (names with "_", so they cannot be
 // mistaken for headers): s3.head(bp, {version_id = v}).
 
-// Kinds of object option.
-var objectOptionKinds = map[string]string{
-	"version_id":              optString,
-	"sse":                     optString,
-	"kms_key_id":              optString,
-	"sse_customer_key":        optString,
-	"source_sse_customer_key": optString,
-	"metadata":                optTable,
-	"tags":                    optTable,
-	"storage_class":           optString,
+// objectFields are the object options, decoded by decodeOptionsTable: each
+// key is named once, here. Options structs that take them declare the
+// same fields and hand them to objectFieldsHeaders.
+type objectFields struct {
+	VersionID            string      `lua:"version_id"`
+	SSE                  string      `lua:"sse" enum:"AES256,aws:kms"`
+	KMSKeyID             string      `lua:"kms_key_id"`
+	SSECustomerKey       *string     `lua:"sse_customer_key"`
+	SourceSSECustomerKey *string     `lua:"source_sse_customer_key"`
+	Metadata             *lua.LTable `lua:"metadata"`
+	Tags                 *lua.LTable `lua:"tags"`
+	StorageClass         string      `lua:"storage_class"`
+}
+
+// objectOptionKeys are the keys of objectFields.
+var objectOptionKeys = optionKeys(objectFields{})
+
+// optionKeys returns the lua tags of the fields of the struct v.
+func optionKeys(v any) map[string]bool {
+	t := reflect.TypeOf(v)
+	keys := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("lua"); name != "" {
+			keys[name] = true
+		}
+	}
+	return keys
 }
 
 // The object options each kind of call accepts.
@@ -36,39 +54,22 @@ var (
 		"metadata", "tags", "storage_class"}
 )
 
-// withObjectOptions returns spec with the object options keys added.
-func withObjectOptions(spec map[string]string, keys []string) map[string]string {
-	out := make(map[string]string, len(spec)+len(keys))
-	for k, v := range spec {
-		out[k] = v
+// objectOptions checks f (argument n, for errors) and converts it for the
+// engine.
+func (c *call) objectOptions(n int, f objectFields) engine.ObjectOptions {
+	oo := engine.ObjectOptions{VersionID: f.VersionID, SSE: f.SSE, KMSKeyID: f.KMSKeyID, StorageClass: f.StorageClass}
+	if f.SSECustomerKey != nil {
+		oo.CustomerKey = c.customerKey(n, "sse_customer_key", *f.SSECustomerKey)
 	}
-	for _, k := range keys {
-		out[k] = objectOptionKinds[k]
+	if f.SourceSSECustomerKey != nil {
+		oo.CopySourceCustomerKey = c.customerKey(n, "source_sse_customer_key", *f.SourceSSECustomerKey)
 	}
-	return out
-}
-
-// objectOptions decodes the object options of an options table already
-// read by c.options (argument n).
-func (c *call) objectOptions(n int, o map[string]lua.LValue) engine.ObjectOptions {
-	var oo engine.ObjectOptions
-	oo.VersionID = optionString(o, "version_id", "")
-	oo.SSE = optionString(o, "sse", "")
-	oo.KMSKeyID = optionString(o, "kms_key_id", "")
-	oo.StorageClass = optionString(o, "storage_class", "")
-	if v, ok := o["sse_customer_key"].(lua.LString); ok {
-		oo.CustomerKey = c.customerKey(n, "sse_customer_key", v)
+	if f.Metadata != nil {
+		oo.Metadata = c.stringMap(n, "metadata", f.Metadata)
 	}
-	if v, ok := o["source_sse_customer_key"].(lua.LString); ok {
-		oo.CopySourceCustomerKey = c.customerKey(n, "source_sse_customer_key", v)
+	if f.Tags != nil {
+		oo.Tags = c.stringMap(n, "tags", f.Tags)
 	}
-	if t, ok := o["metadata"].(*lua.LTable); ok {
-		oo.Metadata = c.stringMap(n, "metadata", t)
-	}
-	if t, ok := o["tags"].(*lua.LTable); ok {
-		oo.Tags = c.stringMap(n, "tags", t)
-	}
-	c.checkOptionEnum(n, o, "sse", "AES256", "aws:kms")
 	if oo.KMSKeyID != "" && oo.SSE != "aws:kms" {
 		c.argError(n, "option 'kms_key_id' needs sse = \"aws:kms\"")
 	}
@@ -79,7 +80,7 @@ func (c *call) objectOptions(n int, o map[string]lua.LValue) engine.ObjectOption
 }
 
 // customerKey checks an SSE-C key; the message never shows the key.
-func (c *call) customerKey(n int, name string, v lua.LString) []byte {
+func (c *call) customerKey(n int, name string, v string) []byte {
 	if len(v) != engine.SSECustomerKeyLen {
 		c.argError(n, "option '%s' must be %d bytes, got %d", name, engine.SSECustomerKeyLen, len(v))
 	}
@@ -142,25 +143,26 @@ func (c *call) objectHeaders(n int, keys []string) http.Header {
 		allowed[k] = true
 	}
 	plain := c.L.NewTable()
-	o := map[string]lua.LValue{}
+	opts := c.L.NewTable()
 	var bad string
 	t.ForEach(func(k, v lua.LValue) {
 		if bad != "" {
 			return
 		}
 		ks, isStr := k.(lua.LString)
-		kind, special := objectOptionKinds[string(ks)]
 		switch {
-		case !isStr || !special:
+		case !isStr || !objectOptionKeys[string(ks)]:
 			plain.RawSet(k, v)
 		case !allowed[string(ks)]:
 			bad = fmt.Sprintf("'%s' is not an option of %s (valid: %s)", ks, c.name, sortedJoin(keys))
-		case !hasKind(v, kind):
-			bad = fmt.Sprintf("option '%s' must be %s, got %s", ks, article(kind), typeName(v))
 		default:
-			o[string(ks)] = v
+			opts.RawSet(k, v)
 		}
 	})
+	var f objectFields
+	if bad == "" {
+		bad = decodeOptionsTable(opts, &f)
+	}
 	if bad != "" {
 		c.argError(n, "%s", bad)
 		return nil
@@ -169,10 +171,7 @@ func (c *call) objectHeaders(n int, keys []string) http.Header {
 	if msg != "" {
 		c.argError(n, "%s", msg)
 	}
-	if len(o) == 0 {
-		return h
-	}
-	return c.applyObjectOptions(n, c.objectOptions(n, o), h)
+	return c.objectFieldsHeaders(n, f, h)
 }
 
 func sortedJoin(keys []string) string {
@@ -199,40 +198,11 @@ func metadataTable(L *lua.LState, h http.Header) *lua.LTable {
 	return t
 }
 
-// objectFields are the put object options as decoded by decodeOptions
-// (each options struct that takes them declares the same fields).
-type objectFields struct {
-	SSE            string
-	KMSKeyID       string
-	SSECustomerKey *string
-	Metadata       *lua.LTable
-	Tags           *lua.LTable
-	StorageClass   string
-}
-
-// objectFieldsHeaders applies f to h (argument n, for errors).
+// objectFieldsHeaders applies f to h (argument n, for errors); h itself
+// when f sets nothing.
 func (c *call) objectFieldsHeaders(n int, f objectFields, h http.Header) http.Header {
-	o := map[string]lua.LValue{}
-	if f.SSE != "" {
-		o["sse"] = lua.LString(f.SSE)
-	}
-	if f.KMSKeyID != "" {
-		o["kms_key_id"] = lua.LString(f.KMSKeyID)
-	}
-	if f.SSECustomerKey != nil {
-		o["sse_customer_key"] = lua.LString(*f.SSECustomerKey)
-	}
-	if f.Metadata != nil {
-		o["metadata"] = f.Metadata
-	}
-	if f.Tags != nil {
-		o["tags"] = f.Tags
-	}
-	if f.StorageClass != "" {
-		o["storage_class"] = lua.LString(f.StorageClass)
-	}
-	if len(o) == 0 {
+	if f == (objectFields{}) {
 		return h
 	}
-	return c.applyObjectOptions(n, c.objectOptions(n, o), h)
+	return c.applyObjectOptions(n, c.objectOptions(n, f), h)
 }

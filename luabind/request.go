@@ -16,59 +16,58 @@ import (
 
 // s3.request: a signed request to any S3 operation.
 
-// requestSpecKinds are the fields of s3.request's spec ("body" is checked
-// apart: a string, a function or an element table).
-var requestSpecKinds = map[string]string{
-	"method": optString, "bp": optString, "query": optTable, "headers": optTable,
-	"data_length": optInteger, "reader": optFunction, "xml": optBoolean, "chunk_len": optInteger,
+// requestSpec is s3.request's spec.
+type requestSpec struct {
+	Method     *string        `lua:"method"`
+	BP         *string        `lua:"bp"`
+	Query      *lua.LTable    `lua:"query"`
+	Headers    *lua.LTable    `lua:"headers"`
+	Body       lua.LValue     `lua:"body"` // a string, a function or an element table
+	DataLength *int64         `lua:"data_length"`
+	Reader     *lua.LFunction `lua:"reader"`
+	XML        bool           `lua:"xml"`
+	ChunkLen   int            `lua:"chunk_len" range:"aws_chunk_len_minimum,maxint32"`
 }
 
 // s3Request implements s3.request(spec) -> status, headers, body (or, with
 // spec.reader, status, headers and the reader's results).
 func s3Request(c *call) (int, error) {
 	L := c.L
-	spec := c.table(1)
+	c.table(1)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	body := spec.RawGetString("body")
-	spec2 := L.NewTable()
-	spec.ForEach(func(k, v lua.LValue) {
-		if k != lua.LString("body") {
-			spec2.RawSet(k, v)
-		}
-	})
-	L.Replace(1, spec2)
-	o := c.options(1, requestSpecKinds)
-	L.Replace(1, spec)
+	var o requestSpec
+	c.decodeOptions(1, &o)
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	method, ok := o["method"].(lua.LString)
-	if !ok {
+	if o.Method == nil {
 		c.argError(1, "field 'method' expected (an HTTP method such as \"GET\")")
 		return 0, c.checkArgs()
 	}
-	m := strings.ToUpper(string(method))
+	method := *o.Method
+	m := strings.ToUpper(method)
 	if m == "" || strings.ContainsAny(m, " \t\r\n") {
 		c.argError(1, "field 'method': HTTP method expected, got '%s'", method)
 	}
 	rr := engine.RawRequest{Method: m}
-	if bp, ok := o["bp"].(lua.LString); ok {
-		bucket, _, err := engine.SplitBucketPath(string(bp))
+	if o.BP != nil {
+		bp := *o.BP
+		bucket, _, err := engine.SplitBucketPath(bp)
 		if err != nil {
 			c.argError(1, "field 'bp': %s", oneLine(err.Error()))
 		}
 		c.allowBucket(1, bucket)
-		rr.BucketPath = string(bp)
+		rr.BucketPath = bp
 	} else if c.m.buckets != nil {
 		c.argError(1, "field 'bp' is required: requests outside a bucket are not allowed here")
 	}
-	if t, ok := o["query"].(*lua.LTable); ok {
-		rr.Query = c.queryTable(t)
+	if o.Query != nil {
+		rr.Query = c.queryTable(o.Query)
 	}
-	if t, ok := o["headers"].(*lua.LTable); ok {
-		h, msg := headersFromTable(t)
+	if o.Headers != nil {
+		h, msg := headersFromTable(o.Headers)
 		if msg != "" {
 			c.argError(1, "field 'headers': %s", msg)
 		}
@@ -85,10 +84,12 @@ func s3Request(c *call) (int, error) {
 		}
 		rr.Header = h
 	}
-	c.checkOptionRange(1, o, "chunk_len", engine.ChunkLenMinimum, math.MaxInt32)
-	rr.ChunkLen = int(optionInt(o, "chunk_len", 0))
+	rr.ChunkLen = o.ChunkLen
 	var writerFn *lua.LFunction
-	switch b := body.(type) {
+	if o.Body == nil {
+		o.Body = lua.LNil
+	}
+	switch b := o.Body.(type) {
 	case *lua.LNilType:
 	case lua.LString:
 		rr.Body = []byte(b)
@@ -108,11 +109,15 @@ func s3Request(c *call) (int, error) {
 		}
 	case *lua.LFunction:
 		writerFn = b
-		if _, ok := o["data_length"]; !ok {
+		var length int64
+		switch {
+		case o.DataLength == nil:
 			c.argError(1, "field 'data_length' is required with a writer function body")
+		case *o.DataLength < 0:
+			c.argError(1, "option 'data_length': %s", rangeMessage(*o.DataLength, 0, math.MaxInt64))
+		default:
+			length = *o.DataLength
 		}
-		c.checkOptionRange(1, o, "data_length", 0, math.MaxInt64)
-		length := optionInt(o, "data_length", 0)
 		rr.DataLength = length
 		rr.Writer = func(w io.Writer) error {
 			wr, ud := newWriter(L, w, length)
@@ -129,16 +134,15 @@ func s3Request(c *call) (int, error) {
 			return nil
 		}
 	default:
-		c.argError(1, "field 'body' must be a string, a function or an element table, got %s", typeName(body))
+		c.argError(1, "field 'body' must be a string, a function or an element table, got %s", typeName(o.Body))
 	}
-	if _, ok := o["data_length"]; ok && writerFn == nil {
+	if o.DataLength != nil && writerFn == nil {
 		c.argError(1, "field 'data_length' goes with a writer function body")
 	}
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	reader := optionFunction(o, "reader")
-	asXML := optionBool(o, "xml")
+	reader, asXML := o.Reader, o.XML
 	var (
 		results []lua.LValue
 		bodyVal lua.LValue = lua.LString("")
