@@ -21,54 +21,23 @@ import (
 
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
-// coreClient returns a client for srv (path style: loopback IPs) and a
-// fresh bucket, emptied and removed when the test ends.
+// coreClient returns a client for srv and a fresh bucket, emptied and
+// removed when the test ends.
 func coreClient(t *testing.T, srv testenv.Server) (*engine.Client, string) {
 	t.Helper()
-	c := coreNewClient(t, srv, srv.SecretKey)
-	// Runs last: connections the shared pool dialed for parallel requests
-	// but never used would hold up the embedded store's shutdown for 5 s.
-	t.Cleanup(c.Config().HTTPClient.CloseIdleConnections)
-	bucket := testenv.UniqueBucket(t, "core")
-	if err := c.CreateBucket(context.Background(), bucket, ""); err != nil {
-		t.Fatalf("CreateBucket %s: %v", bucket, err)
-	}
-	t.Cleanup(func() { coreRemoveBucket(t, c, bucket) })
-	return c, bucket
+	c := enginetest.Client(t, srv)
+	return c, enginetest.Bucket(t, c, "core")
 }
 
-func coreNewClient(t *testing.T, srv testenv.Server, secret string) *engine.Client {
+// coreBadClient returns a client for srv signing with a wrong secret key.
+func coreBadClient(t *testing.T, srv testenv.Server) *engine.Client {
 	t.Helper()
-	c, err := engine.New(engine.Config{
-		Host: srv.Host, Scheme: "http", Region: srv.Region, MaxTries: 3,
-		Credentials: engine.StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: secret},
+	return enginetest.Client(t, srv, func(cfg *engine.Config) {
+		cfg.Credentials = engine.StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey + "x"}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// coreRemoveBucket deletes every object of bucket (DeleteMultiple per page)
-// and the bucket.
-func coreRemoveBucket(t *testing.T, c *engine.Client, bucket string) {
-	ctx := context.Background()
-	err := c.LsProc(ctx, bucket+"/", engine.ListOptions{}, func(items []engine.Item) (bool, error) {
-		keys := make([]string, 0, len(items))
-		for _, it := range items {
-			keys = append(keys, it.Key)
-		}
-		_, err := c.DeleteMultiple(ctx, bucket, keys)
-		return false, err
-	})
-	if err != nil {
-		t.Logf("cleanup of %s: %v", bucket, err)
-	}
-	if err := c.DeleteBucket(ctx, bucket); err != nil {
-		t.Logf("cleanup of %s: %v", bucket, err)
-	}
 }
 
 // corePut stores data at bp with a request signed by URIAndHeaders and
@@ -158,14 +127,14 @@ func TestEngineBuckets(t *testing.T) {
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
 			ctx := context.Background()
-			c := coreNewClient(t, srv, srv.SecretKey)
+			c := enginetest.Client(t, srv)
 			bucket := testenv.UniqueBucket(t, "core-bkt")
 			outer := t
 			compat.Run(t, srv.Name, "CreateBucket", func(t *testing.T) {
 				if err := c.CreateBucket(ctx, bucket, ""); err != nil {
 					t.Fatal(err)
 				}
-				outer.Cleanup(func() { coreRemoveBucket(outer, c, bucket) })
+				outer.Cleanup(func() { enginetest.Remove(outer, c, bucket) })
 				if _, err := c.Head(ctx, bucket+"/", nil); err != nil {
 					t.Errorf("head of the new bucket: %v", err)
 				}
@@ -182,7 +151,7 @@ func TestEngineBuckets(t *testing.T) {
 				if err := c.CreateBucket(ctx, b, srv.Region); err != nil {
 					t.Fatal(err)
 				}
-				coreRemoveBucket(t, c, b)
+				enginetest.Remove(t, c, b)
 			})
 			compat.Run(t, srv.Name, "ListBuckets", func(t *testing.T) {
 				names, err := c.ListBuckets(ctx)
@@ -760,7 +729,7 @@ func TestEngineErrors(t *testing.T) {
 					t.Errorf("Put to a missing bucket: %+v", re)
 				}
 				if !srv.Local {
-					bad := coreNewClient(t, srv, srv.SecretKey+"x")
+					bad := coreBadClient(t, srv)
 					_, err = bad.Put(ctx, bucket+"/denied", writer, 1000, "", nil, engine.PutOptions{})
 					if re := asResponseError(t, err); re.StatusCode != http.StatusForbidden {
 						t.Errorf("Put with a wrong secret: %+v", re)
@@ -777,7 +746,7 @@ func TestEngineErrors(t *testing.T) {
 				if srv.Local {
 					compat.Unsupported(t, "the embedded store (gofakes3) does not check signatures")
 				}
-				bad := coreNewClient(t, srv, srv.SecretKey+"x")
+				bad := coreBadClient(t, srv)
 				_, err := bad.ListBuckets(ctx)
 				re := asResponseError(t, err)
 				if re.StatusCode != http.StatusForbidden || re.Code == "" || re.RequestID == "" && srv.Name == testenv.NameMinIO {

@@ -31,51 +31,22 @@ import (
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/signature"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // xferClient returns a client for srv and a fresh bucket on it, removed
 // (with its objects and uploads) when the test ends.
 func xferClient(t *testing.T, srv testenv.Server) (*engine.Client, string) {
 	t.Helper()
-	// A connection pool of the test's own, closed at the end: a connection
-	// the pool dialed but never used keeps the embedded store's graceful
-	// shutdown waiting.
+	// A connection pool of the test's own (enginetest.Client closes its idle
+	// connections when the test ends).
 	transport := &http.Transport{ExpectContinueTimeout: time.Second, DisableCompression: true, MaxIdleConnsPerHost: 16}
-	t.Cleanup(transport.CloseIdleConnections)
-	c, err := engine.New(engine.Config{
-		Host: srv.Host, Scheme: "http", PathStyle: true, Region: srv.Region,
-		Credentials: engine.StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey},
-		HTTPClient: &http.Client{Transport: transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	c := enginetest.Client(t, srv, func(cfg *engine.Config) {
+		cfg.MaxTries = engine.DefaultMaxTries
+		cfg.HTTPClient = &http.Client{Transport: transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket := testenv.UniqueBucket(t, "xfer")
-	ctx := context.Background()
-	if err := c.CreateBucket(ctx, bucket, ""); err != nil {
-		t.Fatalf("CreateBucket: %v", err)
-	}
-	t.Cleanup(func() { xferEmptyBucket(t, c, bucket) })
-	return c, bucket
-}
-
-// xferEmptyBucket aborts the uploads, deletes the objects and the bucket.
-func xferEmptyBucket(t *testing.T, c *engine.Client, bucket string) {
-	ctx := context.Background()
-	if ups, err := c.ListMultipartUploads(ctx, bucket); err == nil {
-		for _, u := range ups {
-			c.AbortMultipartUpload(ctx, bucket+"/"+u.Key, u.UploadID)
-		}
-	}
-	if keys, err := c.Ls(ctx, bucket+"/"); err == nil {
-		for _, k := range keys {
-			c.Delete(ctx, bucket+"/"+k)
-		}
-	}
-	if err := c.DeleteBucket(ctx, bucket); err != nil {
-		t.Logf("cleanup: DeleteBucket %s: %v", bucket, err)
-	}
+	return c, enginetest.Bucket(t, c, "xfer")
 }
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // apiUnsupported records a server's gap when err is an S3 answer saying it
@@ -212,7 +213,7 @@ func TestEngineAPIVersioning(t *testing.T) {
 		t.Run(srv.Name, func(t *testing.T) {
 			ctx := context.Background()
 			c, bucket := coreClient(t, srv)
-			t.Cleanup(func() { removeVersions(t, c, bucket) })
+			t.Cleanup(func() { enginetest.RemoveVersions(t, c, bucket) })
 			compat.Run(t, srv.Name, "BucketVersioning / PutBucketVersioning", func(t *testing.T) {
 				st, err := c.BucketVersioning(ctx, bucket)
 				apiUnsupported(t, err, "GetBucketVersioning")
@@ -319,24 +320,6 @@ func TestEngineAPIVersioning(t *testing.T) {
 				}
 			})
 		})
-	}
-}
-
-// removeVersions deletes every version and delete marker of bucket, so the
-// bucket can be removed.
-func removeVersions(t *testing.T, c *engine.Client, bucket string) {
-	ctx := context.Background()
-	l := c.NewVersionLister(bucket+"/", engine.VersionListOptions{})
-	for {
-		page, err := l.Next(ctx)
-		if err != nil {
-			return
-		}
-		for _, v := range page {
-			if _, err := c.DeleteVersion(ctx, bucket+"/"+v.Key, v.VersionID); err != nil {
-				t.Logf("cleanup: %v", err)
-			}
-		}
 	}
 }
 

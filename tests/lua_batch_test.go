@@ -9,6 +9,7 @@ import (
 
 	"github.com/s3lua/s3lua/luabind"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // TestLuaBatchStateCancel cancels the state's context (what Ctrl-C does)
@@ -18,8 +19,8 @@ import (
 func TestLuaBatchStateCancel(t *testing.T) {
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
-			bucket := luaBucket(t, client, "lua-bcancel")
+			client := enginetest.Client(t, srv)
+			bucket := enginetest.Bucket(t, client, "lua-bcancel")
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			L := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})

@@ -19,6 +19,7 @@ import (
 	"github.com/s3lua/s3lua/luabind"
 	"github.com/s3lua/s3lua/luabind/luatest"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // The Lua module's tests: every tests/lua/*_test.lua file runs against every
@@ -31,70 +32,6 @@ import (
 //	TMPDIR  an empty directory for the test's files
 //	bp(k)   BUCKET .. "/" .. PREFIX .. k
 //	OTHER_BUCKET  a second bucket that exists (sandbox_test.lua only)
-
-// luaClient returns an engine client for srv.
-func luaClient(t *testing.T, srv testenv.Server) *engine.Client {
-	t.Helper()
-	c, err := engine.New(engine.Config{
-		Host:        srv.Host,
-		Region:      srv.Region,
-		Scheme:      "http",
-		PathStyle:   true,
-		MaxTries:    3,
-		Credentials: engine.StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey},
-	})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	return c
-}
-
-// luaBucket creates a fresh bucket and removes it (with its objects and
-// multipart uploads) when the test ends.
-func luaBucket(t *testing.T, c *engine.Client, prefix string) string {
-	t.Helper()
-	bucket := testenv.UniqueBucket(t, prefix)
-	ctx := context.Background()
-	if err := c.CreateBucket(ctx, bucket, ""); err != nil {
-		t.Fatalf("create bucket %s: %v", bucket, err)
-	}
-	t.Cleanup(func() { removeBucket(t, c, bucket) })
-	return bucket
-}
-
-func removeBucket(t *testing.T, c *engine.Client, bucket string) {
-	ctx := context.Background()
-	emptyBucket(t, c, bucket)
-	if err := c.DeleteBucket(ctx, bucket); err != nil {
-		t.Logf("cleanup: delete bucket %s: %v", bucket, err)
-	}
-}
-
-func emptyBucket(t *testing.T, c *engine.Client, bucket string) {
-	ctx := context.Background()
-	if ups, err := c.ListMultipartUploads(ctx, bucket); err == nil {
-		for _, u := range ups {
-			_ = c.AbortMultipartUpload(ctx, bucket+"/"+u.Key, u.UploadID)
-		}
-	}
-	for {
-		keys, err := c.Ls(ctx, bucket+"/")
-		if err != nil {
-			t.Logf("cleanup: list %s: %v", bucket, err)
-			return
-		}
-		if len(keys) == 0 {
-			return
-		}
-		if len(keys) > 1000 {
-			keys = keys[:1000]
-		}
-		if _, err := c.DeleteMultiple(ctx, bucket, keys); err != nil {
-			t.Logf("cleanup: delete objects in %s: %v", bucket, err)
-			return
-		}
-	}
-}
 
 // luaState returns a state with the module opened by opts and the test
 // globals set.
@@ -121,15 +58,15 @@ func TestLua(t *testing.T) {
 	}
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
+			client := enginetest.Client(t, srv)
 			for _, file := range files {
 				name := strings.TrimSuffix(filepath.Base(file), ".lua")
 				t.Run(name, func(t *testing.T) {
-					bucket := luaBucket(t, client, "lua-"+strings.TrimSuffix(name, "_test"))
+					bucket := enginetest.Bucket(t, client, "lua-"+strings.TrimSuffix(name, "_test"))
 					globals := map[string]string{"BUCKET": bucket, "SERVER": srv.Name}
 					opts := luabind.Options{Client: client}
 					if name == "sandbox_test" {
-						globals["OTHER_BUCKET"] = luaBucket(t, client, "lua-other")
+						globals["OTHER_BUCKET"] = enginetest.Bucket(t, client, "lua-other")
 					}
 					luatest.RunFile(t, file, func(t *testing.T, fn string) *lua.LState {
 						g := map[string]string{"PREFIX": fn + "/", "TMPDIR": t.TempDir()}
@@ -231,8 +168,8 @@ func TestLuaDocs(t *testing.T) {
 	}
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
-			bucket := luaBucket(t, client, "lua-docs")
+			client := enginetest.Client(t, srv)
+			bucket := enginetest.Bucket(t, client, "lua-docs")
 			for _, ex := range examples {
 				t.Run(fmt.Sprintf("line%d", ex.line), func(t *testing.T) {
 					for _, r := range ex.requires {
@@ -240,7 +177,7 @@ func TestLuaDocs(t *testing.T) {
 							t.Skipf("%s does not support %s", srv.Name, r)
 						}
 					}
-					defer emptyBucket(t, client, bucket)
+					defer enginetest.Empty(t, client, bucket)
 					L := luaState(t, luabind.Options{Client: client}, map[string]string{
 						"BUCKET": bucket, "SERVER": srv.Name, "PREFIX": "", "TMPDIR": t.TempDir(),
 					})
@@ -264,8 +201,8 @@ func TestLuaDocs(t *testing.T) {
 func TestLuaCancel(t *testing.T) {
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
-			bucket := luaBucket(t, client, "lua-cancel")
+			client := enginetest.Client(t, srv)
+			bucket := enginetest.Bucket(t, client, "lua-cancel")
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			L := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})
@@ -349,8 +286,8 @@ func TestLuaCancel(t *testing.T) {
 // own progress function.
 func TestLuaProgressHook(t *testing.T) {
 	srv := testenv.Local(t)
-	client := luaClient(t, srv)
-	bucket := luaBucket(t, client, "lua-progress")
+	client := enginetest.Client(t, srv)
+	bucket := enginetest.Bucket(t, client, "lua-progress")
 	var (
 		starts       []string
 		totals       []int64
@@ -406,8 +343,8 @@ func TestLuaProgressHook(t *testing.T) {
 func TestLuaSignedRequests(t *testing.T) {
 	for _, srv := range testenv.Remotes(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
-			bucket := luaBucket(t, client, "lua-signed")
+			client := enginetest.Client(t, srv)
+			bucket := enginetest.Bucket(t, client, "lua-signed")
 			L := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})
 			if err := L.DoString(`
 				s3.put_bytes(BUCKET .. "/k", "presigned body", "text/plain")
@@ -455,8 +392,8 @@ func TestLuaSignedRequests(t *testing.T) {
 func TestLuaCredentials(t *testing.T) {
 	for _, srv := range testenv.Remotes(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
-			bucket := luaBucket(t, client, "lua-creds")
+			client := enginetest.Client(t, srv)
+			bucket := enginetest.Bucket(t, client, "lua-creds")
 			wrong, err := client.WithConfig(func() engine.Config {
 				cfg := client.Config()
 				cfg.Credentials = engine.StaticCredentials{AccessKeyID: "AKIDWRONGWRONG", SecretAccessKey: "wrong-secret"}
@@ -504,8 +441,8 @@ func TestLuaCredentials(t *testing.T) {
 // next one, and stops with Canceled when the current one is cancelled.
 func TestLuaListIteratorContext(t *testing.T) {
 	srv := testenv.Local(t)
-	client := luaClient(t, srv)
-	bucket := luaBucket(t, client, "lua-iterctx")
+	client := enginetest.Client(t, srv)
+	bucket := enginetest.Bucket(t, client, "lua-iterctx")
 	L := luaState(t, luabind.Options{Client: client}, map[string]string{"BUCKET": bucket, "PREFIX": "", "SERVER": srv.Name})
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	L.SetContext(ctx1)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/s3lua/s3lua/luabind"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // TestSandboxAttacks runs, against every server, a sandboxed script (Root,
@@ -40,9 +41,9 @@ func TestSandboxAttacks(t *testing.T) {
 
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
-			client := luaClient(t, srv)
-			bucket := luaBucket(t, client, "sandbox-attack")
-			other := luaBucket(t, client, "sandbox-other")
+			client := enginetest.Client(t, srv)
+			bucket := enginetest.Bucket(t, client, "sandbox-attack")
+			other := enginetest.Bucket(t, client, "sandbox-other")
 			base := t.TempDir()
 			root, outside := filepath.Join(base, "root"), filepath.Join(base, "outside")
 			for _, d := range []string{root, outside, filepath.Join(root, "sub")} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // TestSyncScale measures s3.sync at scale against MinIO:
@@ -46,9 +47,9 @@ func TestSyncScale(t *testing.T) {
 	if srv == nil {
 		t.Skip("no MinIO")
 	}
-	c := luaClient(t, *srv)
+	c := enginetest.Client(t, *srv)
 	ctx := context.Background()
-	bucket := luaBucket(t, c, "sync-scale")
+	bucket := enginetest.Bucket(t, c, "sync-scale")
 
 	makeTree := func(dir string, n int64) {
 		for i := int64(0); i < n; i++ {
