@@ -8,6 +8,7 @@ package enginetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/s3lua/s3lua/engine"
@@ -59,11 +60,21 @@ func Bucket(t testing.TB, c *engine.Client, prefix string) string {
 	return bucket
 }
 
-// Remove empties bucket (Empty) and deletes it. Failures are logged, not
+// Remove empties bucket (Empty) and deletes it. When the server answers
+// that the bucket is not empty (versions or delete markers are left), it
+// removes them (RemoveVersions) and tries again. Failures are logged, not
 // reported: it runs in cleanups.
 func Remove(t testing.TB, c *engine.Client, bucket string) {
+	ctx := context.Background()
 	Empty(t, c, bucket)
-	if err := c.DeleteBucket(context.Background(), bucket); err != nil {
+	err := c.DeleteBucket(ctx, bucket)
+	var re *engine.ResponseError
+	if errors.As(err, &re) && re.Code == "BucketNotEmpty" {
+		RemoveVersions(t, c, bucket)
+		Empty(t, c, bucket)
+		err = c.DeleteBucket(ctx, bucket)
+	}
+	if err != nil {
 		t.Logf("cleanup: DeleteBucket %s: %v", bucket, err)
 	}
 }
