@@ -14,6 +14,7 @@ import (
 
 	"github.com/s3lua/s3lua/engine"
 	"github.com/s3lua/s3lua/tests/testenv"
+	"github.com/s3lua/s3lua/tests/testenv/enginetest"
 )
 
 // BenchmarkBatchSmallPuts puts 1,000 objects of 4 KiB on MinIO through
@@ -31,20 +32,12 @@ func BenchmarkBatchSmallPuts(b *testing.B) {
 	transport := &http.Transport{MaxIdleConnsPerHost: workers, DisableCompression: true}
 	b.Cleanup(transport.CloseIdleConnections)
 	hc := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	c, err := engine.New(engine.Config{Host: srv.Host, Scheme: "http", PathStyle: true, Region: srv.Region, HTTPClient: hc,
-		Credentials: engine.StaticCredentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	bucket := testenv.UniqueBucket(b, "bench-batch")
-	if err := c.CreateBucket(ctx, bucket, ""); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		c.DeletePrefix(ctx, bucket+"/", engine.PrefixOptions{})
-		c.DeleteBucket(ctx, bucket)
+	c := enginetest.Client(b, srv, func(cfg *engine.Config) {
+		cfg.MaxTries = engine.DefaultMaxTries
+		cfg.HTTPClient = hc
 	})
+	ctx := context.Background()
+	bucket := enginetest.Bucket(b, c, "bench-batch")
 	plain := newSigClient(srv)
 	plain.http = hc
 
