@@ -123,10 +123,14 @@ type BatchOptions struct {
 //
 // A Batch is used from one goroutine. It can be used again after Wait: each
 // Wait sums up what was queued since the previous one.
+//
+// A Batch keeps no context: each call takes its own. An operation runs
+// under the context of the call that handed it to the workers (Submit, or
+// Wait for the deletes it sends), and cancelling the context of a call
+// while it runs cancels the round, as Cancel does.
 type Batch struct {
-	c      *Client
-	opt    BatchOptions
-	parent context.Context
+	c   *Client
+	opt BatchOptions
 
 	// One round: from the first Submit after a Wait to the next Wait.
 	running     bool
@@ -151,11 +155,11 @@ type Batch struct {
 type batchTask struct {
 	ops    []*BatchOp
 	bucket string
+	ctx    context.Context // of the call that sent it
 }
 
-// NewBatch returns a batch whose operations run under ctx: cancelling ctx
-// cancels the batch.
-func (c *Client) NewBatch(ctx context.Context, opt BatchOptions) (*Batch, error) {
+// NewBatch returns a batch; its calls take the context (see Batch).
+func (c *Client) NewBatch(opt BatchOptions) (*Batch, error) {
 	if opt.Workers == 0 {
 		opt.Workers = BatchWorkersDefault
 	}
@@ -168,7 +172,7 @@ func (c *Client) NewBatch(ctx context.Context, opt BatchOptions) (*Batch, error)
 	if opt.MultipartThreshold < MultipartSizeMinimum {
 		return nil, argError("NewBatch", "multipart threshold %d: want at least %d (5 MiB)", opt.MultipartThreshold, MultipartSizeMinimum)
 	}
-	return &Batch{c: c, opt: opt, parent: ctx}, nil
+	return &Batch{c: c, opt: opt}, nil
 }
 
 // errInCallback is the error of Submit or Wait called from OnResult.
@@ -222,7 +226,7 @@ func (b *Batch) begin() {
 		return
 	}
 	b.running = true
-	b.ctx, b.cancel = context.WithCancel(b.parent)
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.tasks = make(chan batchTask, 2*b.opt.Workers)
 	b.results = make(chan []BatchResult, b.opt.Workers)
 	b.groups = map[string]batchTask{}
@@ -249,8 +253,10 @@ func (b *Batch) stop() {
 // operation, bad bucket+path, empty file name, bad mode) is an argument
 // error and is not queued. Everything known only when the operation runs is
 // a failed result. An error from OnResult is returned unchanged, after the
-// batch was cancelled and its running operations have ended.
-func (b *Batch) Submit(op BatchOp) error {
+// batch was cancelled and its running operations have ended. The
+// operation runs under ctx (a delete under the context of the call that
+// sends its DeleteObjects request).
+func (b *Batch) Submit(ctx context.Context, op BatchOp) error {
 	if b.inCallback {
 		return errInCallback
 	}
@@ -258,6 +264,7 @@ func (b *Batch) Submit(op BatchOp) error {
 		return err
 	}
 	b.begin()
+	defer b.watch(ctx)()
 	b.queued++
 	if op.Op == OpDelete {
 		bucket, _, _ := SplitBucketPath(op.BP)
@@ -269,9 +276,15 @@ func (b *Batch) Submit(op BatchOp) error {
 			return b.poll()
 		}
 		delete(b.groups, bucket)
-		return b.send(g)
+		return b.send(ctx, g)
 	}
-	return b.send(batchTask{ops: []*BatchOp{&op}})
+	return b.send(ctx, batchTask{ops: []*BatchOp{&op}})
+}
+
+// watch cancels the round if ctx is cancelled before the returned function
+// is called.
+func (b *Batch) watch(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, b.cancel)
 }
 
 // Poll hands the results that have already arrived to OnResult without
@@ -310,7 +323,8 @@ func (b *Batch) received(rs []BatchResult) {
 // Delete groups are limited to maxDeleteGroups at a time: one request of
 // 1000 keys keeps a server busy, and queued groups would hold thousands of
 // operations.
-func (b *Batch) send(t batchTask) error {
+func (b *Batch) send(ctx context.Context, t batchTask) error {
+	t.ctx = ctx
 	if t.bucket != "" {
 		for b.deleting >= min(b.opt.Workers, maxDeleteGroups) {
 			rs := <-b.results
@@ -412,14 +426,15 @@ func (b *Batch) Cancel() {
 // Wait sends the gathered deletes, waits for every queued operation,
 // handing the results to OnResult, and returns the summary of the round.
 // The batch can be used again afterwards. An error from OnResult is returned
-// unchanged (with the summary so far); a cancelled parent context is an
-// error wrapping its cause, with the summary.
-func (b *Batch) Wait() (BatchSummary, error) {
+// unchanged (with the summary so far); a cancelled ctx is an error
+// wrapping its cause, with the summary.
+func (b *Batch) Wait(ctx context.Context) (BatchSummary, error) {
 	if b.inCallback {
 		return BatchSummary{}, errInCallback
 	}
 	var err error
 	if b.running {
+		defer b.watch(ctx)()
 		buckets := make([]string, 0, len(b.groups))
 		for bucket := range b.groups {
 			buckets = append(buckets, bucket)
@@ -428,7 +443,7 @@ func (b *Batch) Wait() (BatchSummary, error) {
 		for _, bucket := range buckets {
 			g := b.groups[bucket]
 			delete(b.groups, bucket)
-			if err = b.send(g); err != nil {
+			if err = b.send(ctx, g); err != nil {
 				break
 			}
 		}
@@ -446,8 +461,8 @@ func (b *Batch) Wait() (BatchSummary, error) {
 		sum.Seconds = time.Since(b.start).Seconds()
 	}
 	b.sum, b.started, b.queued, b.done = BatchSummary{}, false, 0, 0
-	if err == nil && b.parent.Err() != nil {
-		err = fmt.Errorf("engine.Batch: %w", context.Cause(b.parent))
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("engine.Batch: %w", context.Cause(ctx))
 	}
 	return sum, err
 }
@@ -456,18 +471,27 @@ func (b *Batch) Wait() (BatchSummary, error) {
 func (b *Batch) worker(ctx context.Context, tasks <-chan batchTask, results chan<- []BatchResult) {
 	defer b.wg.Done()
 	for t := range tasks {
-		if ctx.Err() != nil {
-			results <- b.notStarted(t, ctx)
-			continue
-		}
-		if t.bucket != "" {
-			results <- b.c.batchDelete(ctx, t)
-			continue
-		}
-		r := b.runOp(ctx, t.ops[0])
-		t.ops[0].Data = nil // the body is no longer needed; results may be kept
-		results <- []BatchResult{r}
+		results <- b.run(ctx, t)
 	}
+}
+
+// run runs t under its call's context, cancelled with the round (ctx).
+func (b *Batch) run(round context.Context, t batchTask) []BatchResult {
+	if round.Err() != nil {
+		return b.notStarted(t, round)
+	}
+	if t.ctx.Err() != nil {
+		return b.notStarted(t, t.ctx)
+	}
+	ctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	defer context.AfterFunc(round, cancel)()
+	if t.bucket != "" {
+		return b.c.batchDelete(ctx, t)
+	}
+	r := b.runOp(ctx, t.ops[0])
+	t.ops[0].Data = nil // the body is no longer needed; results may be kept
+	return []BatchResult{r}
 }
 
 // notStarted fails every operation of t with the batch's cancellation.

@@ -17,7 +17,7 @@ func ExampleClient_NewBatch() {
 	// OnResult runs on this goroutine, inside Submit or Wait, in completion
 	// order; a failure is a result, not an error of Submit.
 	failed := 0
-	b, err := c.NewBatch(ctx, engine.BatchOptions{Workers: 8, OnResult: func(r engine.BatchResult) error {
+	b, err := c.NewBatch(engine.BatchOptions{Workers: 8, OnResult: func(r engine.BatchResult) error {
 		if r.Err != nil {
 			failed++
 		}
@@ -27,10 +27,10 @@ func ExampleClient_NewBatch() {
 		log.Fatal(err)
 	}
 	for i := range 20 {
-		b.Submit(engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("photos/2026/%02d.txt", i), Data: []byte("x")})
+		b.Submit(ctx, engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("photos/2026/%02d.txt", i), Data: []byte("x")})
 	}
-	b.Submit(engine.BatchOp{Op: engine.OpHead, BP: "photos/missing"})
-	sum, err := b.Wait()
+	b.Submit(ctx, engine.BatchOp{Op: engine.OpHead, BP: "photos/missing"})
+	sum, err := b.Wait(ctx)
 	fmt.Println(sum.OK, sum.Failed, failed, err)
 
 	// The same client removes them by prefix (DeleteObjects, 1000 keys a request).

@@ -209,16 +209,16 @@ func BenchmarkBatchPut1000(b *testing.B) {
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
-		bt, err := c.NewBatch(ctx, BatchOptions{})
+		bt, err := c.NewBatch(BatchOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, k := range keys {
-			if err := bt.Submit(BatchOp{Op: OpPutBytes, BP: k, Data: data}); err != nil {
+			if err := bt.Submit(ctx, BatchOp{Op: OpPutBytes, BP: k, Data: data}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		s, err := bt.Wait()
+		s, err := bt.Wait(ctx)
 		if err != nil || s.OK != n {
 			b.Fatalf("%+v %v", s, err)
 		}

@@ -61,7 +61,7 @@ func (c *Client) DeletePrefix(ctx context.Context, bp string, opt PrefixOptions)
 		return BatchSummary{}, nil, argError(fn, "%v", err)
 	}
 	return c.runPrefix(ctx, fn, bucket, prefix, opt, nil, func(b *Batch, it Item, rel string) error {
-		return b.Submit(BatchOp{Op: OpDelete, BP: bucket + "/" + it.Key})
+		return b.Submit(ctx, BatchOp{Op: OpDelete, BP: bucket + "/" + it.Key})
 	})
 }
 
@@ -96,7 +96,7 @@ func (c *Client) copyPrefix(ctx context.Context, fn, from, to string, move bool,
 		for len(sources) > 0 {
 			src := sources[0]
 			sources = sources[1:]
-			if err := b.Submit(BatchOp{Op: OpDelete, BP: src}); err != nil {
+			if err := b.Submit(ctx, BatchOp{Op: OpDelete, BP: src}); err != nil {
 				return err
 			}
 		}
@@ -108,7 +108,7 @@ func (c *Client) copyPrefix(ctx context.Context, fn, from, to string, move bool,
 		after = flush
 	}
 	return c.runPrefix(ctx, fn, bucket, prefix, opt, after, func(b *Batch, it Item, rel string) error {
-		if err := b.Submit(BatchOp{Op: OpCopy, From: bucket + "/" + it.Key, BP: toBucket + "/" + toPrefix + rel}); err != nil {
+		if err := b.Submit(ctx, BatchOp{Op: OpCopy, From: bucket + "/" + it.Key, BP: toBucket + "/" + toPrefix + rel}); err != nil {
 			return err
 		}
 		if move {
@@ -133,7 +133,7 @@ func (c *Client) runPrefix(ctx context.Context, fn, bucket, prefix string, opt P
 	if opt.DryRun {
 		plan = &PrefixPlan{Keys: []string{}}
 	} else {
-		b, err = c.NewBatch(ctx, BatchOptions{Workers: opt.Workers, OnResult: opt.OnResult, Progress: opt.Progress})
+		b, err = c.NewBatch(BatchOptions{Workers: opt.Workers, OnResult: opt.OnResult, Progress: opt.Progress})
 		if err != nil {
 			return BatchSummary{}, nil, argError(fn, "%v", err)
 		}
@@ -145,7 +145,7 @@ func (c *Client) runPrefix(ctx context.Context, fn, bucket, prefix string, opt P
 			return BatchSummary{}, nil, err
 		}
 		b.Cancel()
-		sum, _ := b.Wait()
+		sum, _ := b.Wait(ctx)
 		return sum, nil, err
 	}
 	l := c.newLister(fn, bucket, prefix, ListOptions{})
@@ -189,13 +189,13 @@ func (c *Client) runPrefix(ctx context.Context, fn, bucket, prefix string, opt P
 	if plan != nil {
 		return BatchSummary{}, plan, nil
 	}
-	total, err := b.Wait()
+	total, err := b.Wait(ctx)
 	for err == nil && after != nil {
 		if err = after(b); err != nil {
 			return fail(err)
 		}
 		var more BatchSummary
-		if more, err = b.Wait(); more.OK+more.Failed == 0 {
+		if more, err = b.Wait(ctx); more.OK+more.Failed == 0 {
 			break
 		}
 		total = mergeSummaries(total, more)

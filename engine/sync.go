@@ -344,7 +344,7 @@ func (r *syncRun) prepare() error {
 		return nil
 	}
 	// A local destination's downloads go through its own root.
-	b, err := r.dstFiles.NewBatch(r.ctx, BatchOptions{Workers: r.opt.Workers, OnResult: r.onResult, Progress: r.opt.Progress})
+	b, err := r.dstFiles.NewBatch(BatchOptions{Workers: r.opt.Workers, OnResult: r.onResult, Progress: r.opt.Progress})
 	if err != nil {
 		return err
 	}
@@ -447,7 +447,7 @@ func (r *syncRun) run() error {
 		}
 	}
 	if r.batch != nil {
-		sum, err := r.batch.Wait()
+		sum, err := r.batch.Wait(r.ctx)
 		r.addBatch(sum)
 		if err != nil {
 			return err
@@ -460,7 +460,7 @@ func (r *syncRun) run() error {
 func (r *syncRun) fail(err error) error {
 	if r.batch != nil {
 		r.batch.Cancel()
-		sum, _ := r.batch.Wait()
+		sum, _ := r.batch.Wait(r.ctx)
 		r.addBatch(sum)
 	}
 	return err
@@ -658,7 +658,7 @@ func (r *syncRun) transfer(s *syncEntry, reason string) error {
 		b = BatchOp{Op: OpCopy, From: r.src.Bucket + "/" + r.src.Prefix + s.rel,
 			BP: r.dst.Bucket + "/" + r.dst.Prefix + s.rel}
 	}
-	return r.batch.Submit(b)
+	return r.batch.Submit(r.ctx, b)
 }
 
 // onResult sets a downloaded file's modification time, then hands the
@@ -691,7 +691,7 @@ func (r *syncRun) runDeletes() error {
 			return nil
 		}
 		if r.dst.IsS3() {
-			return r.batch.Submit(BatchOp{Op: OpDelete, BP: r.dst.Bucket + "/" + r.dst.Prefix + rel})
+			return r.batch.Submit(r.ctx, BatchOp{Op: OpDelete, BP: r.dst.Bucket + "/" + r.dst.Prefix + rel})
 		}
 		return r.deleteLocal(rel, dstName)
 	})
@@ -699,7 +699,7 @@ func (r *syncRun) runDeletes() error {
 		return r.fail(err)
 	}
 	if r.batch != nil && r.sum.Deletes > 0 && r.dst.IsS3() {
-		sum, err := r.batch.Wait()
+		sum, err := r.batch.Wait(r.ctx)
 		r.addBatch(sum)
 		return err
 	}

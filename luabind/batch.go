@@ -51,7 +51,7 @@ func s3Batch(c *call) (int, error) {
 		return 0, err
 	}
 	lb := &luaBatch{m: c.m, L: c.L, onResult: o.OnResult, progress: o.Progress}
-	b, err := c.client().NewBatch(&liveContext{L: c.L}, engine.BatchOptions{
+	b, err := c.client().NewBatch(engine.BatchOptions{
 		Workers:     o.Workers,
 		StopOnError: o.StopOnError,
 		OnResult:    lb.deliver,
@@ -127,7 +127,7 @@ func (lb *luaBatch) submit(c *call, op engine.BatchOp) (int, error) {
 		return 0, err
 	}
 	lb.queued++
-	if err := lb.b.Submit(op); err != nil {
+	if err := lb.b.Submit(c.ctx(), op); err != nil {
 		return 0, err
 	}
 	return 0, nil
@@ -313,7 +313,7 @@ func batchDelete(c *call, lb *luaBatch) (int, error) {
 
 // b:wait() -> summary
 func batchWait(c *call, lb *luaBatch) (int, error) {
-	sum, err := lb.b.Wait()
+	sum, err := lb.b.Wait(c.ctx())
 	lb.done, lb.queued = 0, 0
 	if lb.hooked {
 		if lb.finish != nil {

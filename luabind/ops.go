@@ -1,7 +1,6 @@
 package luabind
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -509,16 +508,3 @@ func hasGrantHeader(h http.Header) bool {
 	}
 	return false
 }
-
-// liveContext is the context of the Lua state at each use rather than at
-// creation: L.Context() when it is set, else context.Background(). Only the
-// batch still needs it (engine.Batch keeps the context it was made with);
-// the lister takes the context per call.
-type liveContext struct{ L *lua.LState }
-
-func (c *liveContext) current() context.Context { return stateContext(c.L) }
-
-func (c *liveContext) Deadline() (time.Time, bool) { return c.current().Deadline() }
-func (c *liveContext) Done() <-chan struct{}       { return c.current().Done() }
-func (c *liveContext) Err() error                  { return c.current().Err() }
-func (c *liveContext) Value(key any) any           { return c.current().Value(key) }

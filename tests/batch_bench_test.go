@@ -43,16 +43,16 @@ func BenchmarkBatchSmallPuts(b *testing.B) {
 
 	runEngine := func() {
 		{
-			bt, err := c.NewBatch(ctx, engine.BatchOptions{Workers: workers})
+			bt, err := c.NewBatch(engine.BatchOptions{Workers: workers})
 			if err != nil {
 				b.Fatal(err)
 			}
 			for i := range n {
-				if err := bt.Submit(engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/e/%04d", bucket, i), Data: body}); err != nil {
+				if err := bt.Submit(ctx, engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/e/%04d", bucket, i), Data: body}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			if s, err := bt.Wait(); err != nil || s.Failed != 0 {
+			if s, err := bt.Wait(ctx); err != nil || s.Failed != 0 {
 				b.Fatalf("%+v %v", s, err)
 			}
 		}

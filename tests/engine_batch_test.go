@@ -30,7 +30,7 @@ func TestEngineBatch(t *testing.T) {
 			const n = 300
 			seen := map[string]int{}
 			var results []engine.BatchResult
-			b, err := c.NewBatch(ctx, engine.BatchOptions{Workers: 8, OnResult: func(r engine.BatchResult) error {
+			b, err := c.NewBatch(engine.BatchOptions{Workers: 8, OnResult: func(r engine.BatchResult) error {
 				seen[r.Op.Op+" "+r.Op.BP]++
 				results = append(results, r)
 				return nil
@@ -39,7 +39,7 @@ func TestEngineBatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range n {
-				if err := b.Submit(engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/k/%04d", bucket, i),
+				if err := b.Submit(ctx, engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/k/%04d", bucket, i),
 					Data: []byte(fmt.Sprint(i)), MIMEType: "text/plain"}); err != nil {
 					t.Fatal(err)
 				}
@@ -48,13 +48,13 @@ func TestEngineBatch(t *testing.T) {
 			os.WriteFile(local, []byte("file body"), 0o666)
 			must := func(op engine.BatchOp) {
 				t.Helper()
-				if err := b.Submit(op); err != nil {
+				if err := b.Submit(ctx, op); err != nil {
 					t.Fatal(err)
 				}
 			}
 			must(engine.BatchOp{Op: engine.OpPutFile, BP: bucket + "/f/up.txt", File: local})
 			must(engine.BatchOp{Op: engine.OpPutFile, BP: bucket + "/f/missing", File: filepath.Join(dir, "missing")})
-			sum, err := b.Wait()
+			sum, err := b.Wait(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestEngineBatch(t *testing.T) {
 			must(engine.BatchOp{Op: engine.OpHead, BP: bucket + "/f/up.txt"})
 			must(engine.BatchOp{Op: engine.OpHead, BP: bucket + "/nope"})
 			must(engine.BatchOp{Op: engine.OpCopy, From: bucket + "/f/up.txt", BP: bucket + "/f/copy.txt"})
-			sum, err = b.Wait()
+			sum, err = b.Wait(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,7 +108,7 @@ func TestEngineBatch(t *testing.T) {
 			for _, k := range keys {
 				must(engine.BatchOp{Op: engine.OpDelete, BP: bucket + "/" + k})
 			}
-			sum, err = b.Wait()
+			sum, err = b.Wait(ctx)
 			if err != nil || sum.OK != int64(len(keys)) || sum.Failed != 0 {
 				t.Fatalf("delete round: %+v %v", sum, err)
 			}
@@ -127,13 +127,14 @@ func TestEngineBatchArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.NewBatch(context.Background(), engine.BatchOptions{Workers: 257}); err == nil {
+	if _, err := c.NewBatch(engine.BatchOptions{Workers: 257}); err == nil {
 		t.Fatal("257 workers accepted")
 	}
-	b, err := c.NewBatch(context.Background(), engine.BatchOptions{Workers: 2})
+	b, err := c.NewBatch(engine.BatchOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
 	for _, op := range []engine.BatchOp{
 		{Op: "frobnicate", BP: "b/k"},
 		{Op: engine.OpPutBytes, BP: "b/"},
@@ -142,11 +143,11 @@ func TestEngineBatchArguments(t *testing.T) {
 		{Op: engine.OpGetFile, BP: "b/k", File: "x", Exists: "clobber"},
 		{Op: engine.OpCopy, BP: "b/k", From: "b/"},
 	} {
-		if err := b.Submit(op); err == nil {
+		if err := b.Submit(ctx, op); err == nil {
 			t.Errorf("%+v accepted", op)
 		}
 	}
-	sum, err := b.Wait()
+	sum, err := b.Wait(ctx)
 	if err != nil || sum.OK+sum.Failed != 0 {
 		t.Fatalf("%+v %v", sum, err)
 	}
@@ -157,9 +158,10 @@ func TestEngineBatchArguments(t *testing.T) {
 func TestEngineBatchOnResultError(t *testing.T) {
 	srv := testenv.Local(t)
 	c, bucket := xferClient(t, srv)
+	ctx := context.Background()
 	boom := errors.New("boom")
 	calls := 0
-	b, err := c.NewBatch(context.Background(), engine.BatchOptions{Workers: 2, OnResult: func(engine.BatchResult) error {
+	b, err := c.NewBatch(engine.BatchOptions{Workers: 2, OnResult: func(engine.BatchResult) error {
 		calls++
 		if calls == 3 {
 			return boom
@@ -173,18 +175,18 @@ func TestEngineBatchOnResultError(t *testing.T) {
 	var got error
 	for i := range 200 {
 		queued++
-		if got = b.Submit(engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/%d", bucket, i), Data: []byte("x")}); got != nil {
+		if got = b.Submit(ctx, engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/%d", bucket, i), Data: []byte("x")}); got != nil {
 			break
 		}
 	}
 	if got == nil {
-		_, got = b.Wait()
+		_, got = b.Wait(ctx)
 		queued = 200
 	}
 	if got != boom {
 		t.Fatalf("error %v, want boom itself", got)
 	}
-	sum, err := b.Wait()
+	sum, err := b.Wait(ctx)
 	if err != nil || int(sum.OK+sum.Failed) != queued || calls != 3 {
 		t.Fatalf("after the error: %+v %v, queued %d, calls %d", sum, err, queued, calls)
 	}
@@ -208,7 +210,7 @@ func TestEngineBatchCancel(t *testing.T) {
 			os.WriteFile(local, big, 0o666)
 			var b *engine.Batch
 			var putErr error
-			b, err := c.NewBatch(ctx, engine.BatchOptions{Workers: 4, MultipartThreshold: engine.MultipartSizeMinimum,
+			b, err := c.NewBatch(engine.BatchOptions{Workers: 4, MultipartThreshold: engine.MultipartSizeMinimum,
 				OnResult: func(r engine.BatchResult) error {
 					if r.Op.Op == engine.OpPutFile {
 						putErr = r.Err
@@ -222,13 +224,13 @@ func TestEngineBatchCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 			down := filepath.Join(dir, "out", "big.bin")
-			b.Submit(engine.BatchOp{Op: engine.OpPutFile, BP: bucket + "/up", File: local})
-			b.Submit(engine.BatchOp{Op: engine.OpGetFile, BP: bucket + "/big", File: down})
-			b.Submit(engine.BatchOp{Op: engine.OpHead, BP: bucket + "/big"})
+			b.Submit(ctx, engine.BatchOp{Op: engine.OpPutFile, BP: bucket + "/up", File: local})
+			b.Submit(ctx, engine.BatchOp{Op: engine.OpGetFile, BP: bucket + "/big", File: down})
+			b.Submit(ctx, engine.BatchOp{Op: engine.OpHead, BP: bucket + "/big"})
 			for i := range 50 {
-				b.Submit(engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/small/%d", bucket, i), Data: []byte("x")})
+				b.Submit(ctx, engine.BatchOp{Op: engine.OpPutBytes, BP: fmt.Sprintf("%s/small/%d", bucket, i), Data: []byte("x")})
 			}
-			sum, err := b.Wait()
+			sum, err := b.Wait(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,12 +254,56 @@ func TestEngineBatchCancel(t *testing.T) {
 				t.Fatalf("multipart uploads left: %+v (the upload's result: %v)", ups, putErr)
 			}
 			// The batch works again after Wait.
-			if err := b.Submit(engine.BatchOp{Op: engine.OpHead, BP: bucket + "/big"}); err != nil {
+			if err := b.Submit(ctx, engine.BatchOp{Op: engine.OpHead, BP: bucket + "/big"}); err != nil {
 				t.Fatal(err)
 			}
-			if sum, err := b.Wait(); err != nil || sum.OK != 1 {
+			if sum, err := b.Wait(ctx); err != nil || sum.OK != 1 {
 				t.Fatalf("next round: %+v %v", sum, err)
 			}
 		})
+	}
+}
+
+// TestEngineBatchContextPerCall: each call takes its context. An operation
+// submitted under a cancelled context does not start, and cancels the
+// round; a Wait under a cancelled context returns its cause; the next
+// round under a live context runs normally.
+func TestEngineBatchContextPerCall(t *testing.T) {
+	srv := testenv.Local(t)
+	c, bucket := xferClient(t, srv)
+	live := context.Background()
+	dead, cancel := context.WithCancel(live)
+	cancel()
+	b, err := c.NewBatch(engine.BatchOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Submit(live, engine.BatchOp{Op: engine.OpPutBytes, BP: bucket + "/k1", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := b.Wait(live); err != nil || sum.OK != 1 {
+		t.Fatalf("round 1: %+v %v", sum, err)
+	}
+	if err := b.Submit(dead, engine.BatchOp{Op: engine.OpPutBytes, BP: bucket + "/k2", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := b.Wait(live)
+	if err != nil || sum.Failed != 1 || len(sum.Errors) != 1 || !errors.Is(sum.Errors[0].Err, context.Canceled) {
+		t.Fatalf("round 2: %+v %v", sum, err)
+	}
+	if _, err := c.Head(live, bucket+"/k2", nil); err == nil {
+		t.Fatal("k2 was stored under a cancelled context")
+	}
+	if err := b.Submit(live, engine.BatchOp{Op: engine.OpHead, BP: bucket + "/k1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Wait(dead); !errors.Is(err, context.Canceled) {
+		t.Fatalf("round 3: Wait under a cancelled context: %v", err)
+	}
+	if err := b.Submit(live, engine.BatchOp{Op: engine.OpHead, BP: bucket + "/k1"}); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := b.Wait(live); err != nil || sum.OK != 1 {
+		t.Fatalf("round 4: %+v %v", sum, err)
 	}
 }
