@@ -621,8 +621,22 @@ func readmeEmbedding() error {
 	// README end
 }
 
+// readmeLoadConfig is the README's second embedding snippet (the client the
+// AWS CLI's conventions give), kept the same by TestREADMEEmbeddingSnippet.
+func readmeLoadConfig() (*engine.Client, error) {
+	// README config begin
+	cfg, err := engine.LoadConfig("") // "" = AWS_PROFILE, else the default profile
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxTries = 3 // what the program's own settings say
+	return engine.New(cfg)
+	// README config end
+}
+
 func TestREADMEEmbeddingSnippet(t *testing.T) {
 	_ = readmeEmbedding // compiled, not run: it names a fixed endpoint
+	_ = readmeLoadConfig
 	readme, err := os.ReadFile(cliRepoPath("README.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -651,6 +665,18 @@ func TestREADMEEmbeddingSnippet(t *testing.T) {
 	}
 	if n := strings.Count(strings.TrimRight(block, "\n"), "\n") + 1; n > 10 {
 		t.Errorf("README embedding snippet has %d lines; the issue asks for ten", n)
+	}
+	// The second block: the client as the AWS CLI configures it.
+	_, rest, _ = strings.Cut(rest, "```go\n")
+	block2, _, ok := strings.Cut(rest, "```")
+	_, body2, _ := strings.Cut(string(src), "\t// README config begin\n")
+	body2, _, _ = strings.Cut(body2, "\t// README config end\n")
+	lines = lines[:0]
+	for _, l := range strings.Split(strings.TrimRight(body2, "\n"), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	if got, want := strings.TrimRight(block2, "\n"), strings.Join(lines, "\n"); !ok || got != want {
+		t.Errorf("README LoadConfig snippet differs from readmeLoadConfig in tests/cli_test.go:\nREADME:\n%s\ntest:\n%s", got, want)
 	}
 }
 
