@@ -1,8 +1,6 @@
 package luabind
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
 	lua "github.com/yuin/gopher-lua"
@@ -140,36 +138,10 @@ func s3ListVersions(c *call) (int, error) {
 		return 0, err
 	}
 	lister := c.client().NewVersionLister(bp, engine.VersionListOptions{MaxEach: o.MaxEach})
-	var (
-		page []engine.Version
-		done bool
-	)
-	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		for len(page) == 0 {
-			if done {
-				L.Push(lua.LNil)
-				return 1
-			}
-			items, err := lister.Next(stateContext(L))
-			if terr := c.m.deliverTrace(L); terr != nil && (err == nil || errors.Is(err, io.EOF)) {
-				done = true
-				(&call{L: L, m: c.m, name: "list_versions"}).raise(terr)
-			}
-			if errors.Is(err, io.EOF) {
-				done = true
-				continue
-			}
-			if err != nil {
-				done = true
-				(&call{L: L, m: c.m, name: "list_versions"}).raise(err)
-			}
-			page = items
-		}
-		v := page[0]
-		page = page[1:]
+	pushPageIterator(c, lister.Next, func(L *lua.LState, v engine.Version) bool {
 		L.Push(versionToTable(L, v))
-		return 1
-	}))
+		return true
+	}, nil)
 	return 1, nil
 }
 

@@ -1,8 +1,6 @@
 package luabind
 
 import (
-	"errors"
-	"io"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -60,35 +58,12 @@ func s3Glob(c *call) (int, error) {
 	}
 	opt := engine.ListOptions{MaxEach: o.MaxEach, StartAfter: o.StartAfter}
 	lister := c.client().NewLister(bucket+"/"+g.LiteralPrefix(), opt)
-	var (
-		page []engine.Item
-		done bool
-	)
-	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		for {
-			for len(page) > 0 {
-				it := page[0]
-				page = page[1:]
-				if !it.IsPrefix && g.Match(it.Object.Key) {
-					L.Push(itemToTable(L, it))
-					return 1
-				}
-			}
-			if done {
-				L.Push(lua.LNil)
-				return 1
-			}
-			items, err := lister.Next(stateContext(L))
-			if errors.Is(err, io.EOF) {
-				done = true
-				continue
-			}
-			if err != nil {
-				done = true
-				(&call{L: L, m: c.m, name: "glob"}).raise(err)
-			}
-			page = items
+	pushPageIterator(c, lister.Next, func(L *lua.LState, it engine.Item) bool {
+		if it.IsPrefix || !g.Match(it.Object.Key) {
+			return false
 		}
-	}))
+		L.Push(itemToTable(L, it))
+		return true
+	}, nil)
 	return 1, nil
 }

@@ -1,9 +1,6 @@
 package luabind
 
 import (
-	"errors"
-	"io"
-
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/s3lua/s3lua/engine"
@@ -33,39 +30,10 @@ func s3Inventory(c *call) (int, error) {
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	var (
-		page []engine.InventoryItem
-		done bool
-	)
-	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		for len(page) == 0 {
-			if done {
-				L.Push(lua.LNil)
-				return 1
-			}
-			items, err := l.Next(stateContext(L))
-			if terr := c.m.deliverTrace(L); terr != nil && (err == nil || errors.Is(err, io.EOF)) {
-				done = true
-				l.Close()
-				(&call{L: L, m: c.m, name: "inventory"}).raise(terr)
-			}
-			if errors.Is(err, io.EOF) {
-				done = true
-				l.Close()
-				continue
-			}
-			if err != nil {
-				done = true
-				l.Close()
-				(&call{L: L, m: c.m, name: "inventory"}).raise(err)
-			}
-			page = items
-		}
-		it := page[0]
-		page = page[1:]
+	pushPageIterator(c, l.Next, func(L *lua.LState, it engine.InventoryItem) bool {
 		L.Push(inventoryItemTable(L, it, o.Fields))
-		return 1
-	}))
+		return true
+	}, func() { l.Close() })
 	return 1, nil
 }
 

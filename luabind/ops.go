@@ -2,7 +2,6 @@ package luabind
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -309,37 +308,10 @@ func s3List(c *call) (int, error) {
 	// on a later line, under a new context): each page request uses the
 	// state's context of the moment.
 	lister := c.client().NewLister(bp, opt)
-	var (
-		page []engine.Item
-		done bool
-	)
-	c.L.Push(c.L.NewFunction(func(L *lua.LState) int {
-		for len(page) == 0 {
-			if done {
-				L.Push(lua.LNil)
-				return 1
-			}
-			items, err := lister.Next(stateContext(L))
-			if terr := c.m.deliverTrace(L); terr != nil && (err == nil || errors.Is(err, io.EOF)) {
-				done = true
-				(&call{L: L, m: c.m, name: "list"}).raise(terr)
-			}
-			if errors.Is(err, io.EOF) {
-				done = true
-				page = items
-				continue
-			}
-			if err != nil {
-				done = true
-				(&call{L: L, m: c.m, name: "list"}).raise(err)
-			}
-			page = items
-		}
-		it := page[0]
-		page = page[1:]
+	pushPageIterator(c, lister.Next, func(L *lua.LState, it engine.Item) bool {
 		L.Push(itemToTable(L, it))
-		return 1
-	}))
+		return true
+	}, nil)
 	return 1, nil
 }
 
