@@ -138,16 +138,17 @@ func s3ListVersions(c *call) (int, error) {
 		return 0, err
 	}
 	lister := c.client().NewVersionLister(bp, engine.VersionListOptions{MaxEach: o.MaxEach})
-	pushPageIterator(c, lister.Next, func(L *lua.LState, v engine.Version) bool {
-		L.Push(versionToTable(L, v))
+	var b itemTables
+	pushPageIterator(c, eachPage(&b, lister.Next), func(L *lua.LState, v engine.Version) bool {
+		L.Push(b.version(L, &v))
 		return true
 	}, nil)
 	return 1, nil
 }
 
-// versionToTable is {key=, version_id=, is_latest=, delete_marker=, size=,
-// last_modified=, etag=, storage_class=}.
-func versionToTable(L *lua.LState, v engine.Version) *lua.LTable {
+// version is {key=, version_id=, is_latest=, delete_marker=, size=,
+// etag=, storage_class=, last_modified=} (fields set in this order).
+func (b *itemTables) version(L *lua.LState, v *engine.Version) *lua.LTable {
 	t := L.CreateTable(0, 8)
 	t.RawSetString("key", lua.LString(v.Key))
 	t.RawSetString("version_id", lua.LString(v.VersionID))
@@ -155,11 +156,15 @@ func versionToTable(L *lua.LState, v engine.Version) *lua.LTable {
 	t.RawSetString("delete_marker", lua.LBool(v.DeleteMarker))
 	if !v.DeleteMarker {
 		t.RawSetString("size", lua.LNumber(v.Size))
-		setString(t, "etag", v.ETag)
-		setString(t, "storage_class", v.StorageClass)
+		if v.ETag != "" {
+			t.RawSetString("etag", lua.LString(v.ETag))
+		}
+		if v.StorageClass != "" {
+			t.RawSetString("storage_class", b.storageClass(v.StorageClass))
+		}
 	}
 	if !v.LastModified.IsZero() {
-		t.RawSetString("last_modified", lua.LString(formatTime(v.LastModified)))
+		t.RawSetString("last_modified", b.lastModified(v.LastModified))
 	}
 	return t
 }

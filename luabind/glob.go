@@ -58,11 +58,12 @@ func s3Glob(c *call) (int, error) {
 	}
 	opt := engine.ListOptions{MaxEach: o.MaxEach, StartAfter: o.StartAfter}
 	lister := c.client().NewLister(bucket+"/"+g.LiteralPrefix(), opt)
-	pushPageIterator(c, lister.Next, func(L *lua.LState, it engine.Item) bool {
+	var b itemTables
+	pushPageIterator(c, eachPage(&b, lister.Next), func(L *lua.LState, it engine.Item) bool {
 		if it.IsPrefix || !g.Match(it.Object.Key) {
 			return false
 		}
-		L.Push(itemToTable(L, it))
+		L.Push(b.item(L, &it))
 		return true
 	}, nil)
 	return 1, nil

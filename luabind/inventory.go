@@ -30,18 +30,23 @@ func s3Inventory(c *call) (int, error) {
 	if err := c.checkArgs(); err != nil {
 		return 0, err
 	}
-	pushPageIterator(c, l.Next, func(L *lua.LState, it engine.InventoryItem) bool {
-		L.Push(inventoryItemTable(L, it, o.Fields))
+	var b itemTables
+	pushPageIterator(c, eachPage(&b, l.Next), func(L *lua.LState, it engine.InventoryItem) bool {
+		L.Push(b.inventoryItem(L, &it, o.Fields))
 		return true
 	}, func() { l.Close() })
 	return 1, nil
 }
 
-func inventoryItemTable(L *lua.LState, it engine.InventoryItem, fields bool) *lua.LTable {
-	t := objectToTable(L, it.Object)
-	setString(t, "bucket", it.Bucket)
-	if _, ok := it.Fields["VersionId"]; ok {
-		setString(t, "version_id", it.VersionID)
+// inventoryItem is an object's table with the inventory's fields after
+// the object's: bucket, version_id, is_latest, is_delete_marker, fields.
+func (b *itemTables) inventoryItem(L *lua.LState, it *engine.InventoryItem, fields bool) *lua.LTable {
+	t := b.object(L, &it.Object)
+	if it.Bucket != "" {
+		t.RawSetString("bucket", b.bucketName(it.Bucket))
+	}
+	if _, ok := it.Fields["VersionId"]; ok && it.VersionID != "" {
+		t.RawSetString("version_id", lua.LString(it.VersionID))
 	}
 	if _, ok := it.Fields["IsLatest"]; ok {
 		t.RawSetString("is_latest", lua.LBool(it.IsLatest))

@@ -308,8 +308,9 @@ func s3List(c *call) (int, error) {
 	// on a later line, under a new context): each page request uses the
 	// state's context of the moment.
 	lister := c.client().NewLister(bp, opt)
-	pushPageIterator(c, lister.Next, func(L *lua.LState, it engine.Item) bool {
-		L.Push(itemToTable(L, it))
+	var b itemTables
+	pushPageIterator(c, eachPage(&b, lister.Next), func(L *lua.LState, it engine.Item) bool {
+		L.Push(b.item(L, &it))
 		return true
 	}, nil)
 	return 1, nil

@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,68 +47,221 @@ func setString(t *lua.LTable, k, v string) {
 // objectToTable is a listing entry for an object:
 // {key=, last_modified=, etag=, size=, storage_class=, owner={id=, display_name=}}.
 func objectToTable(L *lua.LState, o engine.Object) *lua.LTable {
-	t := L.CreateTable(0, 6)
-	t.RawSetString("key", lua.LString(o.Key))
-	if !o.LastModified.IsZero() {
-		t.RawSetString("last_modified", lua.LString(formatTime(o.LastModified)))
-	}
-	setString(t, "etag", o.ETag)
-	t.RawSetString("size", lua.LNumber(o.Size))
-	if o.StorageClass == "STANDARD" {
-		t.RawSetString("storage_class", lStandard)
-	} else {
-		setString(t, "storage_class", o.StorageClass)
-	}
-	if o.Owner != nil {
-		t.RawSetString("owner", ownerToTable(L, *o.Owner))
-	}
-	return t
+	var b itemTables
+	return b.object(L, &o)
 }
 
 // itemToTable is a listing entry: an object table, or {prefix=} for a
 // common prefix.
 func itemToTable(L *lua.LState, it engine.Item) *lua.LTable {
+	var b itemTables
+	return b.item(L, &it)
+}
+
+// itemsToTable is a listing page: an array of item tables.
+func itemsToTable(L *lua.LState, items []engine.Item) *lua.LTable {
+	var b itemTables
+	return b.page(L, items)
+}
+
+// lStandard is the storage class of most objects, boxed once.
+var lStandard lua.LValue = lua.LString("STANDARD")
+
+// itemTables builds the Lua tables of listing items. Most of their cost is
+// gopher-lua's table itself (a Go map for the fields, plus a key-order
+// slice and a key-index map), which the binding cannot change; what it can
+// save is work per value. Objects of a page with the same owner share one
+// owner table (a page usually has a single owner; a table per object was a
+// quarter of the page's cost), and values that repeat from one object to
+// the next (storage class, modification time) are boxed once. Field names
+// are constants: gopher-lua boxes a constant key without allocating, a
+// variable one twice. Fields are set in the documented order (key,
+// last_modified, etag, size, storage_class, owner), which is the order
+// pairs() visits them in. The zero value is ready; call reset between
+// pages so that no table is shared across pages.
+type itemTables struct {
+	owner  engine.Owner
+	ownerT *lua.LTable
+	owners map[engine.Owner]*lua.LTable
+
+	class  string
+	classV lua.LValue
+
+	bucket  string
+	bucketV lua.LValue
+
+	time  time.Time
+	timeS string
+	timeV lua.LValue
+	buf   []byte
+}
+
+// reset forgets the shared tables and values of the previous page.
+func (b *itemTables) reset() {
+	b.ownerT, b.owners = nil, nil
+	b.classV, b.timeV, b.bucketV = nil, nil, nil
+}
+
+// eachPage wraps an iterator's page source so that b is reset at every
+// page: the item tables of a page share values, those of different pages
+// do not.
+func eachPage[T any](b *itemTables, next func(context.Context) ([]T, error)) func(context.Context) ([]T, error) {
+	return func(ctx context.Context) ([]T, error) {
+		b.reset()
+		return next(ctx)
+	}
+}
+
+// page is the array of a page's item tables. The modification times of
+// the page are formatted into one string first, which the objects' fields
+// share: one allocation per page instead of one per object.
+func (b *itemTables) page(L *lua.LState, items []engine.Item) *lua.LTable {
+	b.reset()
+	var sb strings.Builder
+	sb.Grow(len(items) * len(timeLayout))
+	var scratch [64]byte
+	for i := range items {
+		if !items[i].IsPrefix && !items[i].LastModified.IsZero() {
+			sb.Write(appendTime(scratch[:0], items[i].LastModified))
+		}
+	}
+	times, start := sb.String(), 0
+	t := L.CreateTable(len(items), 0)
+	for i := range items {
+		it := &items[i]
+		if it.IsPrefix {
+			t.Append(b.item(L, it))
+			continue
+		}
+		var lm lua.LValue
+		if !it.LastModified.IsZero() {
+			end := start + timeLen(it.LastModified)
+			lm = b.timeValue(times[start:end])
+			start = end
+		}
+		t.Append(b.objectWith(L, &it.Object, lm))
+	}
+	return t
+}
+
+func (b *itemTables) item(L *lua.LState, it *engine.Item) *lua.LTable {
 	if it.IsPrefix {
 		t := L.CreateTable(0, 1)
 		t.RawSetString("prefix", lua.LString(it.Prefix))
 		return t
 	}
-	return objectToTable(L, it.Object)
+	return b.object(L, &it.Object)
 }
 
-// itemsToTable is a listing page. Objects of the page with the same owner
-// share one owner table (a page usually has a single owner; a table per
-// object was a quarter of the page's cost), and the usual storage class is
-// one interned string value.
-func itemsToTable(L *lua.LState, items []engine.Item) *lua.LTable {
-	t := L.CreateTable(len(items), 0)
-	var owners map[engine.Owner]*lua.LTable
-	for _, it := range items {
-		if it.IsPrefix {
-			t.Append(itemToTable(L, it))
-			continue
-		}
-		o := it.Object
-		o.Owner = nil
-		ot := objectToTable(L, o)
-		if it.Owner != nil {
-			own, ok := owners[*it.Owner]
-			if !ok {
-				own = ownerToTable(L, *it.Owner)
-				if owners == nil {
-					owners = map[engine.Owner]*lua.LTable{}
-				}
-				owners[*it.Owner] = own
-			}
-			ot.RawSetString("owner", own)
-		}
-		t.Append(ot)
+func (b *itemTables) object(L *lua.LState, o *engine.Object) *lua.LTable {
+	var lm lua.LValue
+	if !o.LastModified.IsZero() {
+		lm = b.lastModified(o.LastModified)
+	}
+	return b.objectWith(L, o, lm)
+}
+
+// objectWith is the object's table with lm as its last_modified (nil:
+// none).
+func (b *itemTables) objectWith(L *lua.LState, o *engine.Object, lm lua.LValue) *lua.LTable {
+	t := L.CreateTable(0, 6)
+	t.RawSetString("key", lua.LString(o.Key))
+	if lm != nil {
+		t.RawSetString("last_modified", lm)
+	}
+	if o.ETag != "" {
+		t.RawSetString("etag", lua.LString(o.ETag))
+	}
+	t.RawSetString("size", lua.LNumber(o.Size))
+	if o.StorageClass != "" {
+		t.RawSetString("storage_class", b.storageClass(o.StorageClass))
+	}
+	if o.Owner != nil {
+		t.RawSetString("owner", b.ownerTable(L, *o.Owner))
 	}
 	return t
 }
 
-// lStandard is the storage class of most objects, boxed once.
-var lStandard lua.LValue = lua.LString("STANDARD")
+func (b *itemTables) storageClass(class string) lua.LValue {
+	if class == "STANDARD" {
+		return lStandard
+	}
+	if b.classV == nil || class != b.class {
+		b.class, b.classV = class, lua.LString(class)
+	}
+	return b.classV
+}
+
+// bucketName is the bucket of inventory items, boxed once.
+func (b *itemTables) bucketName(bucket string) lua.LValue {
+	if b.bucketV == nil || bucket != b.bucket {
+		b.bucket, b.bucketV = bucket, lua.LString(bucket)
+	}
+	return b.bucketV
+}
+
+// lastModified is the time in S3's form, formatted without time.Format's
+// layout parsing.
+func (b *itemTables) lastModified(t time.Time) lua.LValue {
+	if b.timeV != nil && t.Equal(b.time) {
+		return b.timeV
+	}
+	b.buf = appendTime(b.buf[:0], t)
+	b.time, b.timeS, b.timeV = t, string(b.buf), lua.LString(b.buf)
+	return b.timeV
+}
+
+// timeValue is s boxed, once for objects written in the same millisecond
+// one after the other.
+func (b *itemTables) timeValue(s string) lua.LValue {
+	if b.timeV == nil || s != b.timeS {
+		b.time, b.timeS, b.timeV = time.Time{}, s, lua.LString(s)
+	}
+	return b.timeV
+}
+
+func (b *itemTables) ownerTable(L *lua.LState, o engine.Owner) *lua.LTable {
+	if b.ownerT != nil && o == b.owner {
+		return b.ownerT
+	}
+	own, ok := b.owners[o]
+	if !ok {
+		own = ownerToTable(L, o)
+		if b.owners == nil {
+			b.owners = map[engine.Owner]*lua.LTable{}
+		}
+		b.owners[o] = own
+	}
+	b.owner, b.ownerT = o, own
+	return own
+}
+
+// timeLen is the length of appendTime's form of t.
+func timeLen(t time.Time) int {
+	if y := t.UTC().Year(); y >= 0 && y <= 9999 {
+		return len(timeLayout)
+	}
+	return len(formatTime(t))
+}
+
+// appendTime appends t as formatTime does ("2009-10-12T17:50:30.000Z").
+func appendTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, timeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+}
 
 func stringsToTable(L *lua.LState, ss []string) *lua.LTable {
 	t := L.CreateTable(len(ss), 0)
