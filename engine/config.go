@@ -42,9 +42,16 @@ type Config struct {
 	// A smaller value (at least 5 MiB) is for tests and for servers with a
 	// lower limit.
 	CopyThreshold int64
-	HTTPClient    *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
-	MIMEType      func(path string) string // nil = engine.MIMEType
-	Credentials   CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
+	// ChecksumCalculation is ChecksumWhenSupported ("" means it: multipart
+	// file uploads declare CRC32C, every part carries its CRC32C and the
+	// object gets a full-object CRC32C the server checks) or
+	// ChecksumWhenRequired (no x-amz-checksum-* headers, for stores that
+	// refuse them). The AWS CLI's request_checksum_calculation and
+	// AWS_REQUEST_CHECKSUM_CALCULATION; LoadSettings reads them.
+	ChecksumCalculation string
+	HTTPClient          *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
+	MIMEType            func(path string) string // nil = engine.MIMEType
+	Credentials         CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
 
 	// Root, if set, confines the file functions (GetFile, PutFile and the
 	// multipart file functions) to one directory: every file name is
@@ -91,6 +98,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.CopyThreshold == 0 {
 		cfg.CopyThreshold = CopyThresholdDefault
 	}
+	cfg.ChecksumCalculation = strings.ToLower(cfg.ChecksumCalculation)
+	if cfg.ChecksumCalculation == "" {
+		cfg.ChecksumCalculation = ChecksumWhenSupported
+	}
 	switch {
 	case cfg.Scheme != "http" && cfg.Scheme != "https":
 		return cfg, fmt.Errorf("engine.New: Scheme %q: want \"http\" or \"https\"", cfg.Scheme)
@@ -106,6 +117,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("engine.New: CopyThreshold %d: want 0 (5 GiB) or 5 MiB..5 GiB", cfg.CopyThreshold)
 	case cfg.Workers < 1:
 		return cfg, fmt.Errorf("engine.New: Workers %d: want at least 1", cfg.Workers)
+	case cfg.ChecksumCalculation != ChecksumWhenSupported && cfg.ChecksumCalculation != ChecksumWhenRequired:
+		return cfg, fmt.Errorf("engine.New: ChecksumCalculation %q: want %q or %q", cfg.ChecksumCalculation, ChecksumWhenSupported, ChecksumWhenRequired)
 	}
 	if _, port, err := net.SplitHostPort(cfg.Host); err == nil && port == "" {
 		return cfg, fmt.Errorf("engine.New: Host %q: empty port", cfg.Host)

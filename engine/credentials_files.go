@@ -164,12 +164,16 @@ type Settings struct {
 	Endpoint string // an endpoint URL, "" when not configured
 	Profile  string // the profile that was read
 	CABundle string // a PEM file of CA certificates (Config.CABundle), "" when not configured
+	// ChecksumCalculation is Config.ChecksumCalculation, "" when not configured.
+	ChecksumCalculation string
 }
 
 // LoadSettings reads the region (AWS_REGION, AWS_DEFAULT_REGION, then the
 // config file's region), the S3 endpoint (AWS_ENDPOINT_URL_S3,
-// AWS_ENDPOINT_URL, then the config file's endpoint_url) and the CA bundle
-// (AWS_CA_BUNDLE, then the config file's ca_bundle) of profile ("" as in
+// AWS_ENDPOINT_URL, then the config file's endpoint_url), the CA bundle
+// (AWS_CA_BUNDLE, then the config file's ca_bundle) and the checksum
+// calculation (AWS_REQUEST_CHECKSUM_CALCULATION, then the config file's
+// request_checksum_calculation) of profile ("" as in
 // SharedFileCredentials). A missing config file is not an error.
 func LoadSettings(profile string) (Settings, error) {
 	s := Settings{Profile: resolveProfile(profile)}
@@ -180,6 +184,7 @@ func LoadSettings(profile string) (Settings, error) {
 	s.Region = firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), sec["region"])
 	s.Endpoint = firstNonEmpty(os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"), sec["endpoint_url"])
 	s.CABundle = firstNonEmpty(os.Getenv("AWS_CA_BUNDLE"), sec["ca_bundle"])
+	s.ChecksumCalculation = firstNonEmpty(os.Getenv("AWS_REQUEST_CHECKSUM_CALCULATION"), sec["request_checksum_calculation"])
 	return s, nil
 }
 

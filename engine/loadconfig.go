@@ -13,7 +13,9 @@ import (
 // AWS_DEFAULT_REGION, the config file), the endpoint URL
 // (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the config file's endpoint_url;
 // path-style for IP literals and localhost) or else the regional host
-// s3.<region>.amazonaws.com, the CA bundle (AWS_CA_BUNDLE, ca_bundle), and
+// s3.<region>.amazonaws.com, the CA bundle (AWS_CA_BUNDLE, ca_bundle), the
+// checksum calculation (AWS_REQUEST_CHECKSUM_CALCULATION,
+// request_checksum_calculation), and
 // the credential chain: DefaultCredentials, except that an explicit profile
 // skips the keys in the environment, as the CLI's --profile does. A program
 // changes what its own flags say and passes the result to New. A missing
@@ -23,7 +25,7 @@ func LoadConfig(profile string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{Region: set.Region, CABundle: set.CABundle}
+	cfg := Config{Region: set.Region, CABundle: set.CABundle, ChecksumCalculation: set.ChecksumCalculation}
 	if set.Endpoint != "" {
 		u, err := ParseEndpoint(set.Endpoint)
 		if err != nil {

@@ -18,6 +18,10 @@ import (
 type Part struct {
 	PartNumber int    // 1..10000
 	ETag       string // e.g. `"9b2cf535f27731c974343645a3985328"`
+	// ChecksumCRC32C is the part's CRC32C (base64, as sent in
+	// x-amz-checksum-crc32c) when the upload declared CRC32C; "" otherwise.
+	// CompleteMultipartUpload repeats it, as S3 requires then.
+	ChecksumCRC32C string
 }
 
 // Upload is an in-progress multipart upload, as ListMultipartUploads
@@ -35,6 +39,9 @@ type PartInfo struct {
 	ETag         string    // with quotes; the MD5 of the part for plain uploads
 	Size         int64     // bytes
 	LastModified time.Time // when the part was uploaded
+	// ChecksumCRC32C is the part's CRC32C (base64) when its upload
+	// declared CRC32C, "" otherwise.
+	ChecksumCRC32C string
 }
 
 // CompleteResult is the answer to CompleteMultipartUpload. ETag is the
@@ -272,13 +279,15 @@ func (c *Client) listParts(ctx context.Context, bucket, key, uploadID string, ma
 				ETag         string `xml:"ETag"`
 				Size         int64  `xml:"Size"`
 				LastModified string `xml:"LastModified"`
+				CRC32C       string `xml:"ChecksumCRC32C"`
 			} `xml:"Part"`
 		}
 		if _, err := c.doXML(ctx, req, &page); err != nil {
 			return nil, err
 		}
 		for _, p := range page.Parts {
-			out = append(out, PartInfo{PartNumber: p.PartNumber, ETag: p.ETag, Size: p.Size, LastModified: parseTime(p.LastModified)})
+			out = append(out, PartInfo{PartNumber: p.PartNumber, ETag: p.ETag, Size: p.Size,
+				LastModified: parseTime(p.LastModified), ChecksumCRC32C: p.CRC32C})
 		}
 		if !page.IsTruncated {
 			return out, nil
@@ -305,6 +314,7 @@ type completeXML struct {
 type completePartXML struct {
 	PartNumber int    `xml:"PartNumber"`
 	ETag       string `xml:"ETag"`
+	CRC32C     string `xml:"ChecksumCRC32C,omitempty"`
 }
 
 // quoteETag returns etag with exactly one pair of surrounding double quotes.
@@ -323,7 +333,15 @@ func quoteETag(etag string) string {
 // result is built from a HEAD of it: Location is then the engine's URL of
 // the object.
 func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID string, parts []Part) (*CompleteResult, error) {
-	const fn = "CompleteMultipartUpload"
+	return c.complete(ctx, "CompleteMultipartUpload", bp, uploadID, parts, "", nil)
+}
+
+// complete is CompleteMultipartUpload; fullCRC32C, if not "", is the whole
+// object's CRC32C (base64) of an upload of the FULL_OBJECT checksum type,
+// for the server to check against what it assembled. header holds the
+// SSE-C key of the upload, which S3 requires again when the upload
+// declared a checksum.
+func (c *Client) complete(ctx context.Context, fn, bp, uploadID string, parts []Part, fullCRC32C string, header http.Header) (*CompleteResult, error) {
 	bucket, key, err := objectArg(fn, bp)
 	if err != nil {
 		return nil, err
@@ -347,7 +365,7 @@ func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID strin
 		if strings.Trim(p.ETag, `" `) == "" {
 			return nil, argError(fn, "part %d has an empty ETag", p.PartNumber)
 		}
-		doc.Parts = append(doc.Parts, completePartXML{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag)})
+		doc.Parts = append(doc.Parts, completePartXML{PartNumber: p.PartNumber, ETag: quoteETag(p.ETag), CRC32C: p.ChecksumCRC32C})
 	}
 	body, err := xmlBody(doc)
 	if err != nil {
@@ -355,7 +373,11 @@ func (c *Client) CompleteMultipartUpload(ctx context.Context, bp, uploadID strin
 	}
 	req := &request{method: http.MethodPost, bucket: bucket, key: key, body: body,
 		query:     url.Values{"uploadId": {uploadID}},
-		checkBody: true}
+		checkBody: true, header: header.Clone()}
+	if fullCRC32C != "" {
+		req.header = setHeader(req.header, "X-Amz-Checksum-Crc32c", fullCRC32C)
+		req.header.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+	}
 	retried := false
 	req.retrying = func(error) { retried = true }
 	resp, err := c.do(ctx, req)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/s3lua/s3lua/signature"
 )
 
 // The parallel part uploader behind every multipart upload: parts go to
@@ -50,6 +53,9 @@ type partsRun struct {
 	// partHeader holds headers every part request repeats: the SSE-C key
 	// of the upload (sseCustomerPartHeader).
 	partHeader http.Header
+	// crc32c: the upload declared CRC32C (X-Amz-Checksum-Algorithm), so
+	// every part carries its CRC32C, which the server checks.
+	crc32c bool
 	// upload sends one part; nil means uploadWithRetry. Tests of the
 	// coordinator replace it.
 	upload func(ctx context.Context, number int, data []byte) (Part, error)
@@ -253,6 +259,12 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 	// the server, which resuming relies on.
 	sum := sha256.Sum256(data)
 	payloadHash := hex.EncodeToString(sum[:])
+	header := r.partHeader.Clone()
+	crc := ""
+	if r.crc32c {
+		crc = crc32cBase64(crc32.Checksum(data, castagnoli))
+		header = setHeader(header, "X-Amz-Checksum-Crc32c", crc)
+	}
 	var partSent atomic.Int64
 	newBody := func() (io.ReadCloser, error) {
 		// A new attempt: what the last one sent no longer counts.
@@ -260,7 +272,7 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 		return io.NopCloser(&countingBytes{r: bytes.NewReader(data), part: &partSent, run: r}), nil
 	}
 	req := &request{method: http.MethodPut, bucket: r.bucket, key: r.key,
-		header:         r.partHeader.Clone(),
+		header:         header,
 		newBody:        newBody,
 		contentLength:  int64(len(data)),
 		payloadHash:    payloadHash,
@@ -270,7 +282,18 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 	if len(data) == 0 {
 		req.newBody, req.payloadHash = nil, ""
 	}
-	return r.sendWithRetry(ctx, req, number, int64(len(data)), &partSent)
+	part, err := r.sendWithRetry(ctx, req, number, int64(len(data)), &partSent)
+	part.ChecksumCRC32C = crc
+	return part, err
+}
+
+// setHeader sets k in h, making h when it is nil.
+func setHeader(h http.Header, k, v string) http.Header {
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(k, v)
+	return h
 }
 
 // sendWithRetry sends a part's request until it succeeds, fails for good
@@ -370,16 +393,27 @@ func (b *sectionBody) Close() error { return b.f.Close() }
 func (b *sectionBody) SyscallConn() (syscall.RawConn, error) { return b.f.SyscallConn() }
 
 // uploadSection uploads one file section as part number, retried as
-// uploadWithRetry retries (one budget of Config.MaxTries sends). The section is read once through buf to compute
-// its SHA-256 (the payload is signed), then sent from the file on each
-// attempt. A file that changes meanwhile fails the upload (the server
-// checks the SHA-256), it never stores other bytes than were hashed.
+// uploadWithRetry retries (one budget of Config.MaxTries sends). Over
+// https with CRC32C declared, the payload is unsigned (TLS protects it)
+// and the section is read once, as it is sent, with its CRC32C in an
+// aws-chunked trailer the server checks (uploadSectionTrailer). Otherwise
+// the payload is signed: the section is read once through buf for its
+// SHA-256 (and CRC32C), then sent from the file on each attempt. A file
+// that changes meanwhile fails the upload (the server checks the digest),
+// it never stores other bytes than were hashed.
 func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection, buf []byte) (Part, error) {
+	if r.crc32c && r.c.cfg.Scheme == "https" {
+		return r.uploadSectionTrailer(ctx, number, s)
+	}
 	h := sha256.New()
+	var crc uint32
 	for off := s.off; off < s.off+s.n; {
 		m := min(int64(len(buf)), s.off+s.n-off)
 		k, err := s.plan.f.ReadAt(buf[:m], off)
 		h.Write(buf[:k])
+		if r.crc32c {
+			crc = crc32.Update(crc, castagnoli, buf[:k])
+		}
 		off += int64(k)
 		if err != nil && (err != io.EOF || off < s.off+s.n) {
 			if err == io.EOF {
@@ -387,6 +421,10 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 			}
 			return Part{}, fmt.Errorf("reading %s at %d: %w", s.plan.name, off, err)
 		}
+	}
+	header := r.partHeader.Clone()
+	if r.crc32c {
+		header = setHeader(header, "X-Amz-Checksum-Crc32c", crc32cBase64(crc))
 	}
 	var partSent atomic.Int64
 	newBody := func() (io.ReadCloser, error) {
@@ -398,14 +436,67 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 		return &sectionBody{f: f, end: s.off + s.n, sent: &partSent, run: r}, nil
 	}
 	req := &request{method: http.MethodPut, bucket: r.bucket, key: r.key,
-		header:         r.partHeader.Clone(),
+		header:         header,
 		newBody:        newBody,
 		contentLength:  s.n,
 		payloadHash:    hex.EncodeToString(h.Sum(nil)),
 		expectContinue: true,
 		query:          url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}},
 		tries:          r.c.newTries()}
-	return r.sendWithRetry(ctx, req, number, s.n, &partSent)
+	part, err := r.sendWithRetry(ctx, req, number, s.n, &partSent)
+	if r.crc32c {
+		part.ChecksumCRC32C = crc32cBase64(crc)
+	}
+	return part, err
+}
+
+// uploadSectionTrailer sends a section as unsigned aws-chunked chunks
+// followed by an x-amz-checksum-crc32c trailer (STREAMING-UNSIGNED-
+// PAYLOAD-TRAILER, as the AWS SDKs do over https): one pass over the
+// bytes, no digest before the first byte is sent.
+func (r *partsRun) uploadSectionTrailer(ctx context.Context, number int, s *fileSection) (Part, error) {
+	var partSent atomic.Int64
+	var last *crcReader
+	source := func() (io.Reader, error) {
+		r.sent.Add(-partSent.Swap(0))
+		last = &crcReader{r: io.NewSectionReader(s.plan.f, s.off, s.n), sent: &partSent, run: r}
+		return last, nil
+	}
+	req := &request{method: http.MethodPut, bucket: r.bucket, key: r.key,
+		header:         r.partHeader.Clone(),
+		expectContinue: true,
+		stream: &streamSpec{source: source, decodedLen: s.n,
+			opts: signature.StreamOptions{ChunkLen: r.c.cfg.ChunkLen, Trailer: "crc32c", Unsigned: true}},
+		query: url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}},
+		tries: r.c.newTries()}
+	part, err := r.sendWithRetry(ctx, req, number, s.n, &partSent)
+	if err == nil {
+		part.ChecksumCRC32C = crc32cBase64(last.sum.Load())
+	}
+	return part, err
+}
+
+// crcReader reads a part for the trailer upload, keeping its CRC32C and
+// counting progress. sum is atomic: the transport reads on a goroutine of
+// its own, the worker takes the sum after the answer.
+type crcReader struct {
+	r    io.Reader
+	crc  uint32
+	sum  atomic.Uint32
+	sent *atomic.Int64
+	run  *partsRun
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.crc = crc32.Update(c.crc, castagnoli, p[:n])
+		c.sum.Store(c.crc)
+		c.sent.Add(int64(n))
+		c.run.sent.Add(int64(n))
+		c.run.poke()
+	}
+	return n, err
 }
 
 func (r *partsRun) poke() {

@@ -27,11 +27,11 @@ func TestMultipartETag(t *testing.T) {
 		want   string
 		wantOK bool
 	}{
-		{"two parts, quoted", []Part{{1, `"` + a + `"`}, {2, `"` + b + `"`}}, ab, true},
-		{"two parts, bare", []Part{{1, a}, {2, b}}, ab, true},
-		{"upper-case hex", []Part{{1, "0CC175B9C0F1B6A831C399E269772661"}, {2, b}}, ab, true},
-		{"not hex", []Part{{1, a}, {2, "not-an-md5"}}, "", false},
-		{"too short", []Part{{1, a}, {2, "92eb5ffe"}}, "", false},
+		{"two parts, quoted", []Part{{PartNumber: 1, ETag: `"` + a + `"`}, {PartNumber: 2, ETag: `"` + b + `"`}}, ab, true},
+		{"two parts, bare", []Part{{PartNumber: 1, ETag: a}, {PartNumber: 2, ETag: b}}, ab, true},
+		{"upper-case hex", []Part{{PartNumber: 1, ETag: "0CC175B9C0F1B6A831C399E269772661"}, {PartNumber: 2, ETag: b}}, ab, true},
+		{"not hex", []Part{{PartNumber: 1, ETag: a}, {PartNumber: 2, ETag: "not-an-md5"}}, "", false},
+		{"too short", []Part{{PartNumber: 1, ETag: a}, {PartNumber: 2, ETag: "92eb5ffe"}}, "", false},
 	}
 	for _, tt := range tests {
 		got, ok := multipartETag(tt.parts)
@@ -43,8 +43,8 @@ func TestMultipartETag(t *testing.T) {
 
 func TestMultipartETagMatches(t *testing.T) {
 	a, b := "0cc175b9c0f1b6a831c399e269772661", "92eb5ffee6ae2fec3ad71c777531578f"
-	md5Parts := []Part{{1, a}, {2, b}}
-	opaque := []Part{{1, `"kms-1"`}, {2, `"kms-2"`}} // not MD5s: only the count is compared
+	md5Parts := []Part{{PartNumber: 1, ETag: a}, {PartNumber: 2, ETag: b}}
+	opaque := []Part{{PartNumber: 1, ETag: `"kms-1"`}, {PartNumber: 2, ETag: `"kms-2"`}} // not MD5s: only the count is compared
 	tests := []struct {
 		etag  string
 		parts []Part

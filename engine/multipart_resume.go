@@ -78,7 +78,7 @@ func (c *Client) incomplete(ctx context.Context, fn, bucket, key string, plan *f
 				return "", nil, err
 			}
 			if strings.ToLower(strings.Trim(p.ETag, `" `)) == want {
-				match = append(match, Part{PartNumber: p.PartNumber, ETag: p.ETag})
+				match = append(match, Part{PartNumber: p.PartNumber, ETag: p.ETag, ChecksumCRC32C: p.ChecksumCRC32C})
 			}
 		}
 		if len(match) > 0 {
@@ -110,7 +110,10 @@ func (c *Client) ResumeMultipartPutFile(ctx context.Context, bp, file string, op
 	for _, p := range have {
 		byNumber[p.PartNumber] = p
 	}
-	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID,
+	// An upload that declared CRC32C lists its parts' CRC32Cs; the missing
+	// parts must then carry theirs too.
+	crc := have[0].ChecksumCRC32C != ""
+	run := &partsRun{c: c, fn: fn, bucket: bucket, key: key, uploadID: uploadID, crc32c: crc,
 		workers: plan.workers, progress: opt.Progress, total: plan.size, partHeader: sseCustomerPartHeader(opt.Header)}
 	parts, err := run.run(ctx, plan.parts, func(i int) (partTask, *Part, error) {
 		t := plan.task(i)
@@ -122,7 +125,9 @@ func (c *Client) ResumeMultipartPutFile(ctx context.Context, bp, file string, op
 	if err != nil {
 		return "", err
 	}
-	if _, err := c.CompleteMultipartUpload(ctx, bp, uploadID, parts); err != nil {
+	// The parts' CRC32Cs only: the upload's checksum type (full object or
+	// composite) may be another tool's choice.
+	if _, err := c.complete(ctx, fn, bp, uploadID, parts, "", run.partHeader); err != nil {
 		return "", err
 	}
 	return uploadID, nil

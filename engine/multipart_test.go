@@ -75,15 +75,15 @@ func TestMultipartArguments(t *testing.T) {
 		{"empty id", func() error { _, err := c.UploadPart(ctx, "b/k", "", 1, nil); return err }, "engine.UploadPart: empty upload id"},
 		{"complete no parts", func() error { _, err := c.CompleteMultipartUpload(ctx, "b/k", "id", nil); return err }, "engine.CompleteMultipartUpload: no parts"},
 		{"complete duplicate", func() error {
-			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{2, `"a"`}, {2, "b"}})
+			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{PartNumber: 2, ETag: `"a"`}, {PartNumber: 2, ETag: "b"}})
 			return err
 		}, "part number 2 given twice"},
 		{"complete empty etag", func() error {
-			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{1, `""`}})
+			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{PartNumber: 1, ETag: `""`}})
 			return err
 		}, "part 1 has an empty ETag"},
 		{"complete part 0", func() error {
-			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{0, "a"}})
+			_, err := c.CompleteMultipartUpload(ctx, "b/k", "id", []Part{{PartNumber: 0, ETag: "a"}})
 			return err
 		}, "part number 0"},
 		{"list uploads of an object", func() error { _, err := c.ListMultipartUploads(ctx, "b/k"); return err }, "engine.ListMultipartUploads: bucket"},

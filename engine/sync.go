@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +22,7 @@ import (
 const (
 	SyncCompareSizeTime = "size_time" // sizes differ, or the source is newer (the default)
 	SyncCompareSize     = "size"      // sizes differ
-	SyncCompareChecksum = "checksum"  // sizes or MD5s of the content differ
+	SyncCompareChecksum = "checksum"  // sizes or checksums (MD5, else CRC32C) of the content differ
 )
 
 // Operations and reasons of a sync plan.
@@ -533,15 +535,11 @@ func (r *syncRun) compare(s, d *syncEntry) (string, error) {
 	case SyncCompareSize:
 		return "", nil
 	case SyncCompareChecksum:
-		a, err := r.md5(r.src, s)
+		same, err := r.sameContent(s, d)
 		if err != nil {
 			return "", err
 		}
-		b, err := r.md5(r.dst, d)
-		if err != nil {
-			return "", err
-		}
-		if a == "" || a != b {
+		if !same {
 			return SyncReasonChecksum, nil
 		}
 		return "", nil
@@ -552,36 +550,98 @@ func (r *syncRun) compare(s, d *syncEntry) (string, error) {
 	return "", nil
 }
 
-// md5 returns the hex MD5 of an entry's content: computed for a file; for
-// an object, its ETag when that is an MD5 (single-part uploads), else the
-// MD5MetadataHeader metadata (one HEAD request); "" when unknown.
-func (r *syncRun) md5(l SyncLocation, e *syncEntry) (string, error) {
-	if !l.IsS3() {
-		files := r.srcFiles.files()
-		name := filepath.Join(l.Dir, filepath.FromSlash(e.rel))
-		if l == r.dst {
-			files = r.dstFiles.files()
-			name = filepath.FromSlash(e.rel)
+// digest is what is known of an entry's content: its MD5 and its CRC32C
+// (hex, base64; "" when unknown).
+type digest struct {
+	md5, crc32c string
+}
+
+// sameContent compares two entries of the same size by their MD5s when
+// both sides know one, else by their CRC32Cs; content known on neither
+// counts as different. Files are hashed for what the other side knows.
+func (r *syncRun) sameContent(s, d *syncEntry) (bool, error) {
+	var a, b digest
+	var err error
+	switch {
+	case r.src.IsS3() && r.dst.IsS3():
+		if a, err = r.objectDigest(r.src, s); err == nil {
+			b, err = r.objectDigest(r.dst, d)
 		}
-		f, err := files.open(name)
-		if err != nil {
-			return "", fmt.Errorf("engine.Sync: %w", err)
+	case r.src.IsS3():
+		if a, err = r.objectDigest(r.src, s); err == nil {
+			b, err = r.fileDigest(r.dst, d, a)
 		}
-		defer f.Close()
+	default:
+		if b, err = r.objectDigest(r.dst, d); err == nil {
+			a, err = r.fileDigest(r.src, s, b)
+		}
+	}
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case a.md5 != "" && b.md5 != "":
+		return a.md5 == b.md5, nil
+	case a.crc32c != "" && b.crc32c != "":
+		return a.crc32c == b.crc32c, nil
+	}
+	return false, nil
+}
+
+// objectDigest returns an object's MD5 (its ETag when that is one, as for
+// single-part uploads, else the MD5MetadataHeader metadata) and its
+// full-object CRC32C; multipart objects cost one HEAD request.
+func (r *syncRun) objectDigest(l SyncLocation, e *syncEntry) (digest, error) {
+	if etag := strings.Trim(e.etag, `"`); isHexMD5(etag) {
+		return digest{md5: strings.ToLower(etag)}, nil
+	}
+	h, err := r.c.Head(r.ctx, l.Bucket+"/"+l.Prefix+e.rel, http.Header{ChecksumModeHeader: {"ENABLED"}})
+	if err != nil {
+		return digest{}, err
+	}
+	dg := digest{md5: md5FromMetadata(h.Get(MD5MetadataHeader))}
+	if etag := strings.Trim(h.Get("ETag"), `"`); dg.md5 == "" && isHexMD5(etag) {
+		dg.md5 = strings.ToLower(etag) // stores whose HEAD gives the content's MD5
+	}
+	// A composite checksum (of the parts' checksums, "...-N") says nothing
+	// a file's CRC32C can be compared with.
+	if v := h.Get("X-Amz-Checksum-Crc32c"); v != "" && !strings.EqualFold(h.Get("X-Amz-Checksum-Type"), "COMPOSITE") {
+		if _, ok := parseCRC32C(v); ok {
+			dg.crc32c = v
+		}
+	}
+	return dg, nil
+}
+
+// fileDigest hashes a file for what other, the object it is compared
+// with, knows: its MD5, else its CRC32C; nothing when other knows neither.
+func (r *syncRun) fileDigest(l SyncLocation, e *syncEntry, other digest) (digest, error) {
+	if other.md5 == "" && other.crc32c == "" {
+		return digest{}, nil
+	}
+	files := r.srcFiles.files()
+	name := filepath.Join(l.Dir, filepath.FromSlash(e.rel))
+	if l == r.dst {
+		files = r.dstFiles.files()
+		name = filepath.FromSlash(e.rel)
+	}
+	f, err := files.open(name)
+	if err != nil {
+		return digest{}, fmt.Errorf("engine.Sync: %w", err)
+	}
+	defer f.Close()
+	if other.md5 != "" {
 		h := md5.New()
 		if _, err := io.Copy(h, f); err != nil {
-			return "", fmt.Errorf("engine.Sync: reading %s: %w", name, err)
+			return digest{}, fmt.Errorf("engine.Sync: reading %s: %w", name, err)
 		}
-		return hex.EncodeToString(h.Sum(nil)), nil
+		return digest{md5: hex.EncodeToString(h.Sum(nil))}, nil
 	}
-	if etag := strings.Trim(e.etag, `"`); isHexMD5(etag) {
-		return etag, nil
+	h := crc32.New(castagnoli)
+	if _, err := io.Copy(h, f); err != nil {
+		return digest{}, fmt.Errorf("engine.Sync: reading %s: %w", name, err)
 	}
-	h, err := r.c.Head(r.ctx, l.Bucket+"/"+l.Prefix+e.rel, nil)
-	if err != nil {
-		return "", err
-	}
-	return md5FromMetadata(h.Get(MD5MetadataHeader)), nil
+	return digest{crc32c: crc32cBase64(h.Sum32())}, nil
 }
 
 func isHexMD5(s string) bool {

@@ -80,7 +80,7 @@
 //	s3.put_file(bp, file [, {mime_type=, mode=, inline=, chunk_len=, headers=, progress=}]) -> headers
 //
 // Multipart uploads (opts: {mime_type=, mode=, inline=, part_size=,
-// workers=, headers=, progress=}):
+// workers=, headers=, progress=, md5=}):
 //
 //	s3.multipart_put(bp, num_parts, get_part [, mime_type [, heads]]) -> upload_id
 //	s3.multipart_put_file(bp, file [, opts]) -> upload_id

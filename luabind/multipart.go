@@ -49,7 +49,7 @@ func s3MultipartPut(c *call) (int, error) {
 
 // multipartOptions reads the options of multipart_put_file and the resume
 // functions: {mime_type=, mode=, inline=, part_size=, workers=, headers=,
-// progress=}.
+// progress=, md5=} and the object options.
 type multipartFileOptions struct {
 	MIMEType string         `lua:"mime_type"`
 	Mode     string         `lua:"mode" enum:"binary,text"`
@@ -58,6 +58,7 @@ type multipartFileOptions struct {
 	Workers  int            `lua:"workers" range:"1,64"`
 	Headers  http.Header    `lua:"headers"`
 	Progress *lua.LFunction `lua:"progress"`
+	MD5      bool           `lua:"md5"`
 	// Object options (objectopts.go).
 	SSE            string      `lua:"sse" enum:"AES256,aws:kms"`
 	KMSKeyID       string      `lua:"kms_key_id"`
@@ -82,12 +83,13 @@ func (c *call) engineMultipartOptions(file string, o multipartFileOptions) (engi
 		return engine.MultipartFileOptions{}, err
 	}
 	return engine.MultipartFileOptions{
-		MIMEType: mimeType,
-		Mode:     o.Mode,
-		Inline:   o.Inline,
-		PartSize: o.PartSize,
-		Workers:  o.Workers,
-		Header:   o.Headers,
+		MIMEType:    mimeType,
+		Mode:        o.Mode,
+		Inline:      o.Inline,
+		PartSize:    o.PartSize,
+		Workers:     o.Workers,
+		Header:      o.Headers,
+		MD5Metadata: o.MD5,
 	}, nil
 }
 

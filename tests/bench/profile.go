@@ -24,7 +24,8 @@ func engineProfile(args []string) error {
 	prof := fs.String("cpuprofile", "", "write a CPU profile here")
 	partSize := fs.Int64("part-size", 0, "multipart part size (0: the default)")
 	workers := fs.Int("workers", 0, "multipart workers (0: the default)")
-	noMD5 := fs.Bool("no-md5", false, "upload: do not record the whole file's MD5 (MultipartFileOptions.NoMD5Metadata)")
+	checksum := fs.String("checksum", "", "Config.ChecksumCalculation: when_supported (default) or when_required")
+	md5 := fs.Bool("md5", false, "upload: record the whole file's MD5 (MultipartFileOptions.MD5Metadata)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func engineProfile(args []string) error {
 	}
 	c, err := engine.New(engine.Config{
 		Host:   strings.TrimPrefix(args[0], "http://"),
-		Scheme: "http", Region: "us-east-1",
+		Scheme: "http", Region: "us-east-1", ChecksumCalculation: *checksum,
 		Credentials: engine.StaticCredentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY")},
 	})
 	if err != nil {
@@ -54,7 +55,7 @@ func engineProfile(args []string) error {
 	ctx := context.Background()
 	switch op, rest := args[1], args[2:]; {
 	case op == "upload" && len(rest) == 2:
-		_, err = c.MultipartPutFile(ctx, rest[1], rest[0], engine.MultipartFileOptions{PartSize: *partSize, Workers: *workers, NoMD5Metadata: *noMD5})
+		_, err = c.MultipartPutFile(ctx, rest[1], rest[0], engine.MultipartFileOptions{PartSize: *partSize, Workers: *workers, MD5Metadata: *md5})
 	case op == "download" && len(rest) == 2:
 		err = c.GetFile(ctx, rest[0], rest[1], nil, engine.GetFileOptions{Exists: "replace"})
 	case op == "list" && len(rest) == 1:

@@ -127,7 +127,7 @@ local cases = {
   {"multipart_put_file", {"b/k"}, "bad argument #2 to 'multipart_put_file' (string expected, got nil)"},
   {"multipart_put_file", {"b/k", "f", {part_size = 1}}, "bad argument #3 to 'multipart_put_file' (option 'part_size': 1 is out of range: at least 5242880)"},
   {"multipart_put_file", {"b/k", "f", {workers = 0}}, "bad argument #3 to 'multipart_put_file' (option 'workers': 0 is out of range"},
-  {"multipart_put_file", {"b/k", "f", {part = 1}}, "bad argument #3 to 'multipart_put_file' (unknown option 'part' (valid: headers, inline, kms_key_id, metadata, mime_type, mode, part_size, progress, sse, sse_customer_key, storage_class, tags, workers))"},
+  {"multipart_put_file", {"b/k", "f", {part = 1}}, "bad argument #3 to 'multipart_put_file' (unknown option 'part' (valid: headers, inline, kms_key_id, md5, metadata, mime_type, mode, part_size, progress, sse, sse_customer_key, storage_class, tags, workers))"},
   {"request", {}, "bad argument #1 to 'request' (table expected, got nil)"},
   {"request", {{method = 1}}, "bad argument #1 to 'request' (option 'method' must be a string, got number)"},
   {"inventory", {}, "bad argument #1 to 'inventory' (string expected, got nil)"},
