@@ -20,13 +20,15 @@
 //	               and encodes back); errors for cycles, functions and invalid
 //	               input, with the position. Parsing by encoding/json.
 //
-// The Lua modules are compiled once per process and shared by every state.
+// The Lua modules are compiled once per process, at their first require,
+// and shared by every state.
 // With Options.Root set, fs works inside Root only, through os.Root, the same
 // rule luabind's sandbox applies to get_file and put_file; with
 // Options.NoFiles it touches no file at all.
 package stdlib
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -53,49 +55,43 @@ type Options struct {
 	NoFiles bool
 }
 
-var (
-	compileOnce sync.Once
-	protos      map[string]*lua.FunctionProto
-	compileErr  error
-)
+// compiled holds, per embedded module, its compilation: done once per
+// process, at the first require of the module in any state, so a start that
+// never requires it never parses it (compiling every module at every start
+// was the largest part of the command's start-up after the Go runtime).
+var compiled = func() map[string]func() (*lua.FunctionProto, error) {
+	m := make(map[string]func() (*lua.FunctionProto, error))
+	entries, _ := fs.ReadDir(sources, ".") // embedded: cannot fail
+	for _, e := range entries {
+		file := e.Name()
+		m[strings.TrimSuffix(file, ".lua")] = sync.OnceValues(func() (*lua.FunctionProto, error) {
+			return compile(file)
+		})
+	}
+	return m
+}()
 
-// compile parses and compiles every embedded module once.
-func compile() (map[string]*lua.FunctionProto, error) {
-	compileOnce.Do(func() {
-		entries, err := fs.ReadDir(sources, ".")
-		if err != nil {
-			compileErr = fmt.Errorf("stdlib: %w", err)
-			return
-		}
-		protos = make(map[string]*lua.FunctionProto)
-		for _, e := range entries {
-			name := strings.TrimSuffix(e.Name(), ".lua")
-			src, err := sources.ReadFile(e.Name())
-			if err != nil {
-				compileErr = fmt.Errorf("stdlib: %w", err)
-				return
-			}
-			chunk, err := parse.Parse(strings.NewReader(string(src)), "stdlib/"+e.Name())
-			if err != nil {
-				compileErr = fmt.Errorf("stdlib: parse %s: %w", e.Name(), err)
-				return
-			}
-			proto, err := lua.Compile(chunk, "stdlib/"+e.Name())
-			if err != nil {
-				compileErr = fmt.Errorf("stdlib: compile %s: %w", e.Name(), err)
-				return
-			}
-			protos[name] = proto
-		}
-	})
-	return protos, compileErr
+// compile parses and compiles the embedded file.
+func compile(file string) (*lua.FunctionProto, error) {
+	src, err := sources.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("stdlib: %w", err)
+	}
+	chunk, err := parse.Parse(bytes.NewReader(src), "stdlib/"+file)
+	if err != nil {
+		return nil, fmt.Errorf("stdlib: parse %s: %w", file, err)
+	}
+	proto, err := lua.Compile(chunk, "stdlib/"+file)
+	if err != nil {
+		return nil, fmt.Errorf("stdlib: compile %s: %w", file, err)
+	}
+	return proto, nil
 }
 
 // Modules returns the names of the modules Preload registers, sorted.
 func Modules() []string {
-	p, _ := compile()
 	names := []string{"fs", "json"}
-	for n := range p {
+	for n := range compiled {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -108,16 +104,16 @@ func Preload(L *lua.LState) error {
 	return PreloadWith(L, Options{})
 }
 
-// PreloadWith is Preload with options.
+// PreloadWith is Preload with options. A Lua module is compiled at its
+// first require (once per process; an error there is raised by require).
 func PreloadWith(L *lua.LState, opts Options) error {
-	p, err := compile()
-	if err != nil {
-		return err
-	}
-	for name, proto := range p {
-		proto := proto
+	for name, proto := range compiled {
 		L.PreloadModule(name, func(L *lua.LState) int {
-			L.Push(L.NewFunctionFromProto(proto))
+			p, err := proto()
+			if err != nil {
+				L.RaiseError("%s", err.Error())
+			}
+			L.Push(L.NewFunctionFromProto(p))
 			L.Call(0, 1)
 			return 1
 		})

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -253,6 +254,19 @@ func TestJSON(t *testing.T) {
 			got := eval(t, L, `local json = require "json" `+tt.chunk)
 			if !strings.Contains(got, tt.want) {
 				t.Errorf("got %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEveryModuleLoads requires every module Preload registers: the Lua ones
+// are compiled at their first require, so this is where a broken one shows.
+func TestEveryModuleLoads(t *testing.T) {
+	for _, name := range stdlib.Modules() {
+		t.Run(name, func(t *testing.T) {
+			L := newState(t, stdlib.Options{})
+			if got := eval(t, L, `return type(require(`+strconv.Quote(name)+`))`); got != "table" {
+				t.Fatalf("require %q gave a %s, want a table", name, got)
 			}
 		})
 	}

@@ -13,9 +13,11 @@ import (
 
 // printer formats Lua values with the stdlib pretty printer.
 type printer struct {
-	L      *lua.LState
-	format lua.LValue  // pretty.format, or nil when unavailable
-	opts   *lua.LTable // its options: the terminal's width, a cap on long strings
+	L       *lua.LState
+	require lua.LValue  // the global require at start, to load pretty with
+	loaded  bool        // whether format has been looked up
+	format  lua.LValue  // pretty.format, or nil when unavailable
+	opts    *lua.LTable // its options: the terminal's width, a cap on long strings
 }
 
 // replMaxString caps how much of a long string (a get_bytes result, say)
@@ -34,13 +36,25 @@ func newPrinter(L *lua.LState) *printer {
 	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w >= 40 {
 		p.opts.RawSetString("width", lua.LNumber(w-1))
 	}
-	if err := L.CallByParam(lua.P{Fn: L.GetGlobal("require"), NRet: 1, Protect: true}, lua.LString("pretty")); err == nil {
-		if m, ok := L.Get(-1).(*lua.LTable); ok {
-			p.format = m.RawGetString("format")
-		}
-		L.Pop(1)
-	}
+	// pretty is loaded when the first value is shown: a script that never
+	// shows one (no error, no REPL) does not pay for compiling it.
+	p.require = L.GetGlobal("require")
 	return p
+}
+
+// formatFunc returns pretty.format, loading pretty at the first call, or
+// nil when it cannot be loaded.
+func (p *printer) formatFunc() lua.LValue {
+	if !p.loaded {
+		p.loaded = true
+		if err := p.L.CallByParam(lua.P{Fn: p.require, NRet: 1, Protect: true}, lua.LString("pretty")); err == nil {
+			if m, ok := p.L.Get(-1).(*lua.LTable); ok {
+				p.format = m.RawGetString("format")
+			}
+			p.L.Pop(1)
+		}
+	}
+	return p.format
 }
 
 // value returns v as the REPL shows it: through its __tostring
@@ -53,8 +67,8 @@ func (p *printer) value(v lua.LValue) string {
 			return p.tostring(v)
 		}
 	}
-	if p.format != nil && p.format != lua.LNil {
-		if err := p.L.CallByParam(lua.P{Fn: p.format, NRet: 1, Protect: true}, v, p.opts); err == nil {
+	if format := p.formatFunc(); format != nil && format != lua.LNil {
+		if err := p.L.CallByParam(lua.P{Fn: format, NRet: 1, Protect: true}, v, p.opts); err == nil {
 			s := p.L.Get(-1)
 			p.L.Pop(1)
 			return s.String()
