@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // This file is the one place where the module changes gopher-lua's base
@@ -131,20 +132,23 @@ func fixProtectedCalls(L *lua.LState, m *module) error {
 	if !builtinPcall.IsG || !builtinXpcall.IsG {
 		return nil // already replaced (Preload called twice)
 	}
-	runner, err := L.Load(strings.NewReader(protectedRunner), runnerChunk)
-	if err != nil {
-		return err
+	// The runner is made at the first protected call: a state that never
+	// makes one does not pay for compiling it.
+	var run *lua.LFunction
+	runner := func(L *lua.LState) *lua.LFunction {
+		if run == nil {
+			proto, err := runnerProto()
+			if err != nil {
+				L.RaiseError("luabind: %v", err)
+			}
+			run = L.NewFunctionFromProto(proto)
+		}
+		return run
 	}
-	L.Push(runner)
-	if err := L.PCall(0, 1, nil); err != nil {
-		return err
-	}
-	run := L.Get(-1).(*lua.LFunction)
-	L.Pop(1)
 	pool := &threadPool{}
 	L.SetGlobal("pcall", L.NewFunction(func(L *lua.LState) int {
 		L.CheckAny(1)
-		n := pool.call(L, run, builtinPcall)
+		n := pool.call(L, runner(L), builtinPcall)
 		m.ctl.caught(L, n)
 		return n
 	}))
@@ -157,7 +161,7 @@ func fixProtectedCalls(L *lua.LState, m *module) error {
 		if handler, ok := L.Get(2).(*lua.LFunction); ok {
 			L.Replace(2, L.NewFunction(m.ctl.handler(handler)))
 		}
-		n := pool.call(L, run, builtinXpcall)
+		n := pool.call(L, runner(L), builtinXpcall)
 		m.ctl.caught(L, n)
 		return n
 	}))
@@ -171,6 +175,23 @@ const runnerChunk = "s3lua-pcall"
 // protectedRunner tail-calls the built-in protected call p: the built-in's
 // results go straight back to the caller, with no instruction after it.
 const protectedRunner = `return function(p, ...) return p(...) end`
+
+// runnerProto is the compiled runner function (the one protectedRunner
+// returns, which has no upvalues), compiled once per process.
+var runnerProto = sync.OnceValues(func() (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(protectedRunner), runnerChunk)
+	if err != nil {
+		return nil, err
+	}
+	proto, err := lua.Compile(chunk, runnerChunk)
+	if err != nil {
+		return nil, err
+	}
+	if len(proto.FunctionPrototypes) != 1 {
+		return nil, errors.New("protected-call runner: want one function")
+	}
+	return proto.FunctionPrototypes[0], nil
+})
 
 // threadPool keeps the coroutines of finished protected calls for reuse: a
 // new one costs a register file and a call stack, a hundred times the price
