@@ -81,7 +81,7 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 			// processing instruction or declaration (another encoding,
 			// version) is encoding/xml's to accept or refuse.
 			j := bytes.Index(rest, []byte("?>"))
-			if j < 0 || s.i != 0 || !xmlDecl.Match(rest[:j+2]) {
+			if j < 0 || s.i != 0 || !xmlDecl().Match(rest[:j+2]) {
 				return 0, nil, false, false
 			}
 			s.i += j + 2
@@ -131,7 +131,10 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 }
 
 // xmlDecl is the XML declaration the scanner accepts.
-var xmlDecl = regexp.MustCompile(`^<\?xml version=("1\.0"|'1\.0')( encoding=("(UTF|utf)-8"|'(UTF|utf)-8'))?( standalone=("yes"|"no"|'yes'|'no'))? ?\?>$`)
+// It is compiled at the first page, not at every start of a program.
+var xmlDecl = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^<\?xml version=("1\.0"|'1\.0')( encoding=("(UTF|utf)-8"|'(UTF|utf)-8'))?( standalone=("yes"|"no"|'yes'|'no'))? ?\?>$`)
+})
 
 // plainName reports whether a tag or attribute name is one the scanner is
 // sure about: ASCII, [A-Za-z_] then [A-Za-z0-9_.-], with at most one ':'

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	lua "github.com/yuin/gopher-lua"
@@ -413,12 +414,13 @@ func ErrorFields(L *lua.LState, v lua.LValue) []ErrorField {
 	return out
 }
 
-var moduleFunctionSet = func() map[string]bool {
+// moduleFunctionSet is built at its first use, not at every start.
+var moduleFunctionSet = sync.OnceValue(func() map[string]bool {
 	set := map[string]bool{}
 	for _, f := range moduleFunctions() {
 		set[f.name] = true
 	}
 	return set
-}()
+})
 
-func isModuleFunction(name string) bool { return moduleFunctionSet[name] }
+func isModuleFunction(name string) bool { return moduleFunctionSet()[name] }

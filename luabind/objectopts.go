@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -31,8 +32,8 @@ type objectFields struct {
 	StorageClass         string      `lua:"storage_class"`
 }
 
-// objectOptionKeys are the keys of objectFields.
-var objectOptionKeys = optionKeys(objectFields{})
+// objectOptionKeys are the keys of objectFields, found at the first use.
+var objectOptionKeys = sync.OnceValue(func() map[string]bool { return optionKeys(objectFields{}) })
 
 // optionKeys returns the lua tags of the fields of the struct v.
 func optionKeys(v any) map[string]bool {
@@ -151,7 +152,7 @@ func (c *call) objectHeaders(n int, keys []string) http.Header {
 		}
 		ks, isStr := k.(lua.LString)
 		switch {
-		case !isStr || !objectOptionKeys[string(ks)]:
+		case !isStr || !objectOptionKeys()[string(ks)]:
 			plain.RawSet(k, v)
 		case !allowed[string(ks)]:
 			bad = fmt.Sprintf("'%s' is not an option of %s (valid: %s)", ks, c.name, sortedJoin(keys))
