@@ -99,12 +99,25 @@ func newS3Session(o *options) (*s3Session, error) {
 
 // open puts the module on L as the global s3 (and require "s3"), with the
 // stdlib modules; os.exit closes the session (the embedded store) first.
+//
+// It is luabind.Open without Options.Globals, which the command does not
+// use: a call of Open would link gopher-luar's reflection (through
+// luabind.Expose), and with it every exported method of every type in the
+// program, a quarter of the binary, all of it paged in at start.
 func (s *s3Session) open(L *lua.LState, progress progressFunc) error {
-	_, err := luabind.Open(L, luabind.Options{Client: s.client, Progress: progress, Exit: func(code int) {
+	err := luabind.Preload(L, luabind.Options{Client: s.client, Progress: progress, Exit: func(code int) {
 		_ = s.Close()
 		os.Exit(code)
 	}})
-	return err
+	if err != nil {
+		return err
+	}
+	if err := L.CallByParam(lua.P{Fn: L.GetGlobal("require"), NRet: 1, Protect: true}, lua.LString(luabind.ModuleName)); err != nil {
+		return fmt.Errorf("require %q: %w", luabind.ModuleName, err)
+	}
+	L.SetGlobal(luabind.ModuleName, L.Get(-1))
+	L.Pop(1)
+	return nil
 }
 
 // Close stops the embedded store, if any.
