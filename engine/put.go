@@ -347,9 +347,11 @@ type PutFileOptions struct {
 const smallPutFile = 256 << 10
 
 // PutFile uploads file to bp in one streaming request and returns the
-// response headers. It reads the file twice, never holding it in memory:
-// once for Content-MD5 (so the server verifies what it stored), once to
-// send it aws-chunked. A file of at most 256 KiB, when neither Progress
+// response headers, never holding the file in memory. Over http it reads
+// the file twice: once for Content-MD5 (so the server verifies what it
+// stored), once to send it aws-chunked with signed chunks. Over https
+// (unless Config.ChecksumCalculation is ChecksumWhenRequired) it reads it
+// once: unsigned chunks and a CRC32C trailer the server checks. A file of at most 256 KiB, when neither Progress
 // nor ChunkLen is set, is read into memory and sent as PutBytes sends
 // data (Content-MD5, signed payload), without waiting for 100 Continue. Content-Type is chosen as PutFileOptions.MIMEType
 // says, Content-Disposition by ContentDisposition(file, opt.Inline). A
@@ -385,19 +387,26 @@ func (c *Client) PutFile(ctx context.Context, bp, file string, opt PutFileOption
 		return c.putBytes(ctx, fn, bp, data, h.Get("Content-Type"), h, false)
 	}
 
-	sum := md5.New()
-	if _, err := io.Copy(sum, io.NewSectionReader(f, 0, size)); err != nil {
-		return nil, fmt.Errorf("engine.%s: reading %s: %w", fn, file, err)
-	}
 	header := c.fileHeader(file, opt.MIMEType, opt.Inline, opt.Header)
-	header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum.Sum(nil)))
+	so := signature.StreamOptions{ChunkLen: chunkLen}
+	if c.cfg.Scheme == "https" && c.cfg.ChecksumCalculation != ChecksumWhenRequired {
+		// Over TLS, as the AWS SDKs: an unsigned payload with its CRC32C
+		// in a trailer, which the server checks; one pass over the file.
+		so.Trailer, so.Unsigned = "crc32c", true
+	} else {
+		sum := md5.New()
+		if _, err := io.Copy(sum, io.NewSectionReader(f, 0, size)); err != nil {
+			return nil, fmt.Errorf("engine.%s: reading %s: %w", fn, file, err)
+		}
+		header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum.Sum(nil)))
+	}
 
 	rep := newReporter(opt.Progress, size)
 	source := func() (io.Reader, error) {
 		return rep.body(io.NewSectionReader(f, 0, size))
 	}
 	req := &request{method: http.MethodPut, bucket: bucket, key: key, header: header, expectContinue: true,
-		stream: &streamSpec{source: source, decodedLen: size, opts: signature.StreamOptions{ChunkLen: chunkLen}}}
+		stream: &streamSpec{source: source, decodedLen: size, opts: so}}
 	var resp *http.Response
 	err = rep.run(ctx, func(ctx context.Context) error {
 		var err error

@@ -201,3 +201,43 @@ func TestMultipartChecksums(t *testing.T) {
 		checkChecksumUpload(t, c, "crc", true, sends)
 	})
 }
+
+// TestPutFileTrailerOverTLS: over https, PutFile sends an unsigned payload
+// with a CRC32C trailer (one pass over the file); MinIO checks it and
+// reports the object's CRC32C.
+func TestPutFileTrailerOverTLS(t *testing.T) {
+	m := startTLSMinIO(t)
+	ctx := context.Background()
+	sends := make(chan int64, 4)
+	c, err := engine.New(engine.Config{Host: m.host, Scheme: "https", CABundle: m.caFile, MaxTries: 2,
+		Credentials: engine.StaticCredentials{AccessKeyID: m.access, SecretAccessKey: m.secret},
+		Trace: func(e engine.TraceEvent) {
+			if e.Method == http.MethodPut && e.Status == http.StatusOK && strings.HasSuffix(e.URL, "/f.bin") {
+				sends <- e.BytesSent
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateBucket(ctx, "trailer", ""); err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(t, 1<<20+17)
+	if _, err := c.PutFile(ctx, "trailer/f.bin", writeTemp(t, "f.bin", data), engine.PutFileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := signature.EncodedLength(int64(len(data)), signature.StreamOptions{ChunkLen: c.Config().ChunkLen, Trailer: "crc32c", Unsigned: true})
+	if got := <-sends; got != want {
+		t.Errorf("PUT sent %d bytes, want %d (unsigned chunks and a CRC32C trailer)", got, want)
+	}
+	h, err := c.Head(ctx, "trailer/f.bin", http.Header{engine.ChecksumModeHeader: {"ENABLED"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Get("X-Amz-Checksum-Crc32c"); got != crc32cOf(data) {
+		t.Errorf("x-amz-checksum-crc32c = %q, want %q", got, crc32cOf(data))
+	}
+	if got := getAll(t, c, "trailer/f.bin"); sha(got) != sha(data) {
+		t.Fatalf("content differs (%d bytes)", len(got))
+	}
+}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/s3lua/s3lua/engine"
 )
@@ -19,6 +23,9 @@ import (
 //	upload FILE BUCKET/KEY     MultipartPutFile with the defaults
 //	download BUCKET/KEY FILE   GetFile (replace)
 //	list BUCKET/PREFIX         LsProc, prints the count
+//	rangeget BUCKET/KEY FILE   parallel ranged GETs (-workers, -part-size
+//	                           bytes each) written in place into FILE: does
+//	                           a download gain from parallel streams here?
 func engineProfile(args []string) error {
 	fs := flag.NewFlagSet("bench engine", flag.ContinueOnError)
 	prof := fs.String("cpuprofile", "", "write a CPU profile here")
@@ -65,8 +72,62 @@ func engineProfile(args []string) error {
 			return false, nil
 		})
 		fmt.Println(n)
+	case op == "rangeget" && len(rest) == 2:
+		err = rangeGet(ctx, c, rest[0], rest[1], *workers, *partSize)
 	default:
 		return fmt.Errorf("bench engine: unknown operation %q", op)
+	}
+	return err
+}
+
+// rangeGet downloads bp into file with workers parallel ranged GETs of
+// partSize bytes (defaults 4 and 8 MiB), each written at its offset.
+func rangeGet(ctx context.Context, c *engine.Client, bp, file string, workers int, partSize int64) error {
+	if workers <= 0 {
+		workers = 4
+	}
+	if partSize <= 0 {
+		partSize = 8 << 20
+	}
+	h, err := c.Head(ctx, bp, nil)
+	if err != nil {
+		return err
+	}
+	size, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var next atomic.Int64
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			buf := make([]byte, 256<<10)
+			for {
+				off := next.Add(partSize) - partSize
+				if off >= size {
+					errs <- nil
+					return
+				}
+				err := c.GetProc(ctx, bp, nil, &engine.Range{Begin: off, End: min(off+partSize, size)}, func(body io.Reader, _ http.Header) error {
+					_, err := io.CopyBuffer(io.NewOffsetWriter(f, off), body, buf)
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
 	}
 	return err
 }
