@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,7 +34,6 @@ type tlsKey struct {
 // that never reach S3 never need it.
 func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 	key := tlsKey{insecure: insecure}
-	var pemData []byte
 	if bundle != "" {
 		abs, err := filepath.Abs(bundle)
 		if err != nil {
@@ -43,10 +43,11 @@ func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 		if c, ok := tlsClients.Load(key); ok {
 			return c.(*http.Client), nil
 		}
-		if pemData, err = os.ReadFile(abs); err != nil {
+		ok, err := fileHasPEMCertificate(abs)
+		if err != nil {
 			return nil, fmt.Errorf("engine.New: CABundle: %w", err)
 		}
-		if !hasPEMCertificate(pemData) {
+		if !ok {
 			return nil, fmt.Errorf("engine.New: CABundle %s: no PEM certificate in it", bundle)
 		}
 	} else if c, ok := tlsClients.Load(key); ok {
@@ -54,7 +55,11 @@ func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 	}
 	build := func() (*http.Transport, error) {
 		var roots *x509.CertPool
-		if pemData != nil {
+		if key.bundle != "" {
+			pemData, err := os.ReadFile(key.bundle)
+			if err != nil {
+				return nil, fmt.Errorf("engine: CABundle: %w", err)
+			}
 			roots = x509.NewCertPool()
 			if !roots.AppendCertsFromPEM(pemData) {
 				return nil, fmt.Errorf("engine: CABundle %s: no usable PEM certificate in it", bundle)
@@ -69,7 +74,7 @@ func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 		return tr, nil
 	}
 	var rt http.RoundTripper
-	if pemData == nil {
+	if key.bundle == "" {
 		tr, _ := build()
 		rt = tr
 	} else {
@@ -78,6 +83,38 @@ func tlsHTTPClient(bundle string, insecure bool) (*http.Client, error) {
 	c := &http.Client{Transport: rt, CheckRedirect: sharedHTTPClient.CheckRedirect}
 	got, _ := tlsClients.LoadOrStore(key, c)
 	return got.(*http.Client), nil
+}
+
+// fileHasPEMCertificate reports whether the file holds a PEM CERTIFICATE
+// block, reading it only as far as the first one: a system bundle is a few
+// hundred KiB, and the whole of it is read when the first https request
+// parses it.
+func fileHasPEMCertificate(name string) (bool, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var data []byte
+	for n := 8 << 10; ; n *= 2 {
+		if cap(data)-len(data) < n {
+			data = append(make([]byte, 0, len(data)+n), data...)
+		}
+		m, err := io.ReadFull(f, data[len(data):len(data)+n])
+		data = data[:len(data)+m]
+		// A certificate found in a prefix is found in the whole file:
+		// pem.Decode reads blocks in order, and a block cut short by the
+		// prefix ends the search (read more) rather than matching.
+		if hasPEMCertificate(data) {
+			return true, nil
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 }
 
 // hasPEMCertificate reports whether data holds a PEM CERTIFICATE block

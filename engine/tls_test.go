@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +67,47 @@ func TestTLSClientPerSetting(t *testing.T) {
 		if _, err := New(Config{CABundle: bad}); err == nil {
 			t.Errorf("CABundle %s: no error", bad)
 		}
+	}
+}
+
+// TestFileHasPEMCertificate: the start-up check reads a bundle only up to
+// its first certificate, wherever that is (before, across and after the
+// boundaries of its reads), and answers as the whole file would.
+func TestFileHasPEMCertificate(t *testing.T) {
+	dir := t.TempDir()
+	cert := "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	key := "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+	pad := func(n int) string { return strings.Repeat("#", n) + "\n" }
+	tests := []struct {
+		name, content string
+		want          bool
+	}{
+		{"first", cert, true},
+		{"after a key", key + cert, true},
+		{"only a key", key, false},
+		{"empty", "", false},
+		{"no PEM", pad(100), false},
+		{"after 8 KiB", pad(9<<10) + cert, true},
+		{"across 8 KiB", pad(8<<10-20) + cert, true},
+		{"across 24 KiB", pad(24<<10-30) + cert, true},
+		{"after 1 MiB", pad(1<<20) + cert, true},
+		{"cut block, then a certificate", "-----BEGIN CERTIFICATE-----\nMIIB\n" + pad(10<<10) + cert, true},
+		{"key across 8 KiB only", pad(8<<10-20) + key + pad(20<<10), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".pem")
+			writeFile(t, name, tt.content)
+			got, err := fileHasPEMCertificate(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || got != hasPEMCertificate([]byte(tt.content)) {
+				t.Errorf("fileHasPEMCertificate = %v, want %v (hasPEMCertificate of the whole file: %v)", got, tt.want, hasPEMCertificate([]byte(tt.content)))
+			}
+		})
+	}
+	if _, err := fileHasPEMCertificate(filepath.Join(dir, "missing.pem")); err == nil {
+		t.Error("a missing file: no error")
 	}
 }
