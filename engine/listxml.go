@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,7 +80,7 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 			// processing instruction or declaration (another encoding,
 			// version) is encoding/xml's to accept or refuse.
 			j := bytes.Index(rest, []byte("?>"))
-			if j < 0 || s.i != 0 || !xmlDecl().Match(rest[:j+2]) {
+			if j < 0 || s.i != 0 || !isXMLDecl(rest[:j+2]) {
 				return 0, nil, false, false
 			}
 			s.i += j + 2
@@ -130,11 +129,47 @@ func (s *listScanner) next() (kind int, name []byte, selfClose bool, ok bool) {
 	}
 }
 
-// xmlDecl is the XML declaration the scanner accepts.
-// It is compiled at the first page, not at every start of a program.
-var xmlDecl = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^<\?xml version=("1\.0"|'1\.0')( encoding=("(UTF|utf)-8"|'(UTF|utf)-8'))?( standalone=("yes"|"no"|'yes'|'no'))? ?\?>$`)
-})
+// isXMLDecl reports whether b is the XML declaration the scanner accepts:
+// <?xml version="1.0"?>, optionally with encoding="UTF-8" (or "utf-8") and
+// standalone="yes" or "no", in that order, single or double quotes, and at
+// most one space before ?>. (A hand-written match: compiling the
+// equivalent regexp cost a third of a millisecond at the first listing.)
+func isXMLDecl(b []byte) bool {
+	rest, ok := bytes.CutPrefix(b, []byte("<?xml version="))
+	if !ok {
+		return false
+	}
+	if rest, ok = cutQuoted(rest, "1.0"); !ok {
+		return false
+	}
+	if r, found := bytes.CutPrefix(rest, []byte(" encoding=")); found {
+		if rest, ok = cutQuoted(r, "UTF-8", "utf-8"); !ok {
+			return false
+		}
+	}
+	if r, found := bytes.CutPrefix(rest, []byte(" standalone=")); found {
+		if rest, ok = cutQuoted(r, "yes", "no"); !ok {
+			return false
+		}
+	}
+	rest = bytes.TrimPrefix(rest, []byte(" "))
+	return string(rest) == "?>"
+}
+
+// cutQuoted cuts one of values, in single or double quotes, off the front
+// of b.
+func cutQuoted(b []byte, values ...string) ([]byte, bool) {
+	if len(b) == 0 || (b[0] != '"' && b[0] != '\'') {
+		return b, false
+	}
+	q := b[0]
+	for _, v := range values {
+		if len(b) >= len(v)+2 && string(b[1:1+len(v)]) == v && b[1+len(v)] == q {
+			return b[len(v)+2:], true
+		}
+	}
+	return b, false
+}
 
 // plainName reports whether a tag or attribute name is one the scanner is
 // sure about: ASCII, [A-Za-z_] then [A-Za-z0-9_.-], with at most one ':'

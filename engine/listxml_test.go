@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,37 @@ func TestListScannerScansMinIOPage(t *testing.T) {
 	s := listScanner{b: listPageXML(1000)}
 	if !s.page(&p) || len(p.Contents) != 1000 || p.Contents[999].Owner == nil || !p.IsTruncated {
 		t.Fatalf("the scanner gave up or got it wrong: %d objects", len(p.Contents))
+	}
+}
+
+// TestIsXMLDecl: the hand-written declaration match accepts exactly what
+// this regexp does, over the declarations servers send and variations of
+// every part of them.
+func TestIsXMLDecl(t *testing.T) {
+	oracle := regexp.MustCompile(`^<\?xml version=("1\.0"|'1\.0')( encoding=("(UTF|utf)-8"|'(UTF|utf)-8'))?( standalone=("yes"|"no"|'yes'|'no'))? ?\?>$`)
+	var decls []string
+	for _, version := range []string{`"1.0"`, `'1.0'`, `"1.1"`, `"1.0'`, `1.0`, `""`} {
+		for _, enc := range []string{"", ` encoding="UTF-8"`, ` encoding='utf-8'`, ` encoding="Utf-8"`, ` encoding="ISO-8859-1"`, ` encoding="UTF-8'`, `  encoding="UTF-8"`, ` encoding=`} {
+			for _, sa := range []string{"", ` standalone="yes"`, ` standalone='no'`, ` standalone="maybe"`, ` standalone=`} {
+				for _, end := range []string{"?>", " ?>", "  ?>", "?> ", "?"} {
+					decls = append(decls, `<?xml version=`+version+enc+sa+end)
+				}
+			}
+		}
+	}
+	decls = append(decls, "", "<?xml", `<?xml version="1.0" standalone="yes" encoding="UTF-8"?>`, `<?XML version="1.0"?>`,
+		` <?xml version="1.0"?>`, `<?xml  version="1.0"?>`, `<?xml version = "1.0"?>`)
+	accepted := 0
+	for _, d := range decls {
+		want := oracle.MatchString(d)
+		if got := isXMLDecl([]byte(d)); got != want {
+			t.Errorf("isXMLDecl(%q) = %v, want %v", d, got, want)
+		}
+		if want {
+			accepted++
+		}
+	}
+	if accepted < 20 {
+		t.Fatalf("only %d of %d declarations accepted: the cases do not exercise the match", accepted, len(decls))
 	}
 }
