@@ -45,3 +45,33 @@ func TestCRC32CCombine(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsignedPayload(t *testing.T) {
+	for _, tc := range []struct {
+		scheme, host string
+		crc, sign    bool
+		want         bool
+	}{
+		{"http", "127.0.0.1:9000", true, false, true},
+		{"http", "127.9.9.9", true, false, true},
+		{"http", "[::1]:9000", true, false, true},
+		{"http", "localhost:9000", true, false, true},
+		{"http", "minio.localhost:9000", true, false, false},
+		{"http", "10.0.0.5:9000", true, false, false},
+		{"http", "s3.example.com", true, false, false},
+		{"https", "s3.example.com", true, false, true},
+		{"https", "s3.example.com", true, true, false},
+		{"http", "127.0.0.1:9000", true, true, false},
+		{"http", "127.0.0.1:9000", false, false, false},
+		{"https", "s3.example.com", false, false, false},
+	} {
+		c, err := New(Config{Scheme: tc.scheme, Host: tc.host, SignPayload: tc.sign, Credentials: StaticCredentials{AccessKeyID: "a", SecretAccessKey: "b"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &partsRun{c: c, crc32c: tc.crc}
+		if got := r.unsignedPayload(); got != tc.want {
+			t.Errorf("%s://%s crc32c %v SignPayload %v: unsigned %v, want %v", tc.scheme, tc.host, tc.crc, tc.sign, got, tc.want)
+		}
+	}
+}

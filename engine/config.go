@@ -49,9 +49,13 @@ type Config struct {
 	// refuse them). The AWS CLI's request_checksum_calculation and
 	// AWS_REQUEST_CHECKSUM_CALCULATION; LoadSettings reads them.
 	ChecksumCalculation string
-	HTTPClient          *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
-	MIMEType            func(path string) string // nil = engine.MIMEType
-	Credentials         CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
+	// SignPayload signs every part's payload (its SHA-256, which the
+	// server computes again) even where the engine would send it unsigned
+	// with its CRC32C: over https, and to loopback addresses over http.
+	SignPayload bool
+	HTTPClient  *http.Client             // nil = one shared pooled client (keep-alive, 100-continue timeout)
+	MIMEType    func(path string) string // nil = engine.MIMEType
+	Credentials CredentialsProvider      // nil = DefaultCredentials(""), the AWS CLI chain
 
 	// Root, if set, confines the file functions (GetFile, PutFile and the
 	// multipart file functions) to one directory: every file name is
@@ -124,6 +128,16 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("engine.New: Host %q: empty port", cfg.Host)
 	}
 	return cfg, nil
+}
+
+// isLoopback reports whether host (no port) names this machine: an address
+// of 127.0.0.0/8 or ::1, or localhost.
+func isLoopback(host string) bool {
+	h := strings.ToLower(strings.Trim(host, "[]"))
+	if ip := net.ParseIP(h); ip != nil {
+		return ip.IsLoopback()
+	}
+	return h == "localhost"
 }
 
 // hostname is the host without its port.

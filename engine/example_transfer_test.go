@@ -222,12 +222,13 @@ func ExampleContentDisposition() {
 }
 
 func ExamplePartSizeFor() {
-	for _, size := range []int64{1 << 20, 40 << 30, 200 << 30} {
+	for _, size := range []int64{1 << 20, 100 << 20, 40 << 30, 500 << 30} {
 		ps := engine.PartSizeFor(size)
 		fmt.Println(ps>>20, "MiB,", (size+ps-1)/ps, "parts")
 	}
 	// Output:
 	// 5 MiB, 1 parts
-	// 5 MiB, 8192 parts
-	// 21 MiB, 9753 parts
+	// 13 MiB, 8 parts
+	// 32 MiB, 1280 parts
+	// 52 MiB, 9847 parts
 }

@@ -257,8 +257,11 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 	// covers what Content-MD5 would (and MD5 costs 3.5 times SHA-256's CPU;
 	// docs/performance.md). The part's ETag is still its MD5, computed by
 	// the server, which resuming relies on.
-	sum := sha256.Sum256(data)
-	payloadHash := hex.EncodeToString(sum[:])
+	payloadHash := signature.UnsignedPayload
+	if !r.unsignedPayload() {
+		sum := sha256.Sum256(data)
+		payloadHash = hex.EncodeToString(sum[:])
+	}
 	header := r.partHeader.Clone()
 	crc := ""
 	if r.crc32c {
@@ -397,12 +400,14 @@ func (b *sectionBody) SyscallConn() (syscall.RawConn, error) { return b.f.Syscal
 // https with CRC32C declared, the payload is unsigned (TLS protects it)
 // and the section is read once, as it is sent, with its CRC32C in an
 // aws-chunked trailer the server checks (uploadSectionTrailer). Otherwise
-// the payload is signed: the section is read once through buf for its
-// SHA-256 (and CRC32C), then sent from the file on each attempt. A file
-// that changes meanwhile fails the upload (the server checks the digest),
-// it never stores other bytes than were hashed.
+// the section is read once through buf for its CRC32C (when declared)
+// and, unless the payload goes unsigned (unsignedPayload: loopback), its
+// SHA-256, then sent from the file on each attempt. A file that changes
+// meanwhile fails the upload (the server checks the digest), it never
+// stores other bytes than were hashed.
 func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection, buf []byte) (Part, error) {
-	if r.crc32c && r.c.cfg.Scheme == "https" {
+	unsigned := r.unsignedPayload()
+	if unsigned && r.c.cfg.Scheme == "https" {
 		return r.uploadSectionTrailer(ctx, number, s)
 	}
 	h := sha256.New()
@@ -410,7 +415,9 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 	for off := s.off; off < s.off+s.n; {
 		m := min(int64(len(buf)), s.off+s.n-off)
 		k, err := s.plan.f.ReadAt(buf[:m], off)
-		h.Write(buf[:k])
+		if !unsigned {
+			h.Write(buf[:k])
+		}
 		if r.crc32c {
 			crc = crc32.Update(crc, castagnoli, buf[:k])
 		}
@@ -443,11 +450,24 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 		expectContinue: true,
 		query:          url.Values{"partNumber": {strconv.Itoa(number)}, "uploadId": {r.uploadID}},
 		tries:          r.c.newTries()}
+	if unsigned {
+		req.payloadHash = signature.UnsignedPayload
+	}
 	part, err := r.sendWithRetry(ctx, req, number, s.n, &partSent)
 	if r.crc32c {
 		part.ChecksumCRC32C = crc32cBase64(crc)
 	}
 	return part, err
+}
+
+// unsignedPayload reports whether parts go with an unsigned payload and
+// their CRC32C as the integrity check, as the AWS SDKs send them over
+// https: there TLS protects the bytes, and to a loopback address (plain
+// http) they never leave the machine, so the payload's SHA-256, which the
+// server must compute again to check it, buys nothing the CRC32C does not.
+// Over plain http to any other host the payload is signed.
+func (r *partsRun) unsignedPayload() bool {
+	return r.crc32c && !r.c.cfg.SignPayload && (r.c.cfg.Scheme == "https" || isLoopback(r.c.cfg.hostname()))
 }
 
 // uploadSectionTrailer sends a section as unsigned aws-chunked chunks

@@ -13,9 +13,13 @@ func TestPartSizeFor(t *testing.T) {
 		{0, 5 * mib},
 		{1, 5 * mib},
 		{11 * mib, 5 * mib},
-		{5 * mib * 10000, 5 * mib},     // exactly 10,000 parts of 5 MiB
-		{5*mib*10000 + 1, 6 * mib},     // one byte more: next whole MiB
-		{88_000_000_000, 9 * mib},      // issue #46: 88 GB upload
+		{40 * mib, 5 * mib},            // an eighth: 8 parts
+		{41 * mib, 6 * mib},            // an eighth, rounded up to a whole MiB
+		{100 * mib, 13 * mib},          // 8 parts
+		{256 * mib, 32 * mib},          // the target
+		{1 << 30, 32 * mib},            // 32 parts
+		{32 * mib * 10000, 32 * mib},   // exactly 10,000 parts of the target
+		{32*mib*10000 + 1, 33 * mib},   // one byte more: next whole MiB
 		{5 << 40, 525 * mib},           // the largest object S3 accepts (5 TiB)
 		{100 * mib * 10000, 100 * mib}, // exact multiple
 		{100*mib*10000 + 7, 101 * mib}, // not exact
