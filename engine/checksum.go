@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
+	"sync"
 )
 
 // S3's additional checksums: multipart uploads of files declare CRC32C
@@ -28,7 +29,9 @@ const (
 // additional checksum (x-amz-checksum-crc32c, ...).
 const ChecksumModeHeader = "X-Amz-Checksum-Mode"
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is built at first use: hash/crc32 sets up its hardware tables
+// then, which would otherwise cost every program start.
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // crc32cBase64 is the wire form of a CRC32C: base64 of its 4 big-endian bytes.
 func crc32cBase64(sum uint32) string {

@@ -12,10 +12,10 @@ func TestCRC32CCombine(t *testing.T) {
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	whole := crc32.Checksum(data, castagnoli)
+	whole := crc32.Checksum(data, castagnoli())
 	for _, cut := range []int{0, 1, 7, 8, 4096, 65537, 1 << 19, len(data) - 1, len(data)} {
 		a, b := data[:cut], data[cut:]
-		got := crc32cCombine(crc32.Checksum(a, castagnoli), crc32.Checksum(b, castagnoli), int64(len(b)))
+		got := crc32cCombine(crc32.Checksum(a, castagnoli()), crc32.Checksum(b, castagnoli()), int64(len(b)))
 		if got != whole {
 			t.Errorf("cut %d: combined %08x, want %08x", cut, got, whole)
 		}
@@ -25,15 +25,15 @@ func TestCRC32CCombine(t *testing.T) {
 	for off := 0; off < len(data); off += 100_003 {
 		p := data[off:min(off+100_003, len(data))]
 		if off == 0 {
-			acc = crc32.Checksum(p, castagnoli)
+			acc = crc32.Checksum(p, castagnoli())
 			continue
 		}
-		acc = crc32cCombine(acc, crc32.Checksum(p, castagnoli), int64(len(p)))
+		acc = crc32cCombine(acc, crc32.Checksum(p, castagnoli()), int64(len(p)))
 	}
 	if acc != whole {
 		t.Errorf("parts: combined %08x, want %08x", acc, whole)
 	}
-	if s := crc32cBase64(crc32.Checksum([]byte("hello world"), castagnoli)); s != "yZRlqg==" {
+	if s := crc32cBase64(crc32.Checksum([]byte("hello world"), castagnoli())); s != "yZRlqg==" {
 		t.Errorf("crc32cBase64 = %q, want yZRlqg==", s)
 	}
 	if v, ok := parseCRC32C("yZRlqg=="); !ok || crc32cBase64(v) != "yZRlqg==" {

@@ -265,7 +265,7 @@ func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte)
 	header := r.partHeader.Clone()
 	crc := ""
 	if r.crc32c {
-		crc = crc32cBase64(crc32.Checksum(data, castagnoli))
+		crc = crc32cBase64(crc32.Checksum(data, castagnoli()))
 		header = setHeader(header, "X-Amz-Checksum-Crc32c", crc)
 	}
 	var partSent atomic.Int64
@@ -419,7 +419,7 @@ func (r *partsRun) uploadSection(ctx context.Context, number int, s *fileSection
 			h.Write(buf[:k])
 		}
 		if r.crc32c {
-			crc = crc32.Update(crc, castagnoli, buf[:k])
+			crc = crc32.Update(crc, castagnoli(), buf[:k])
 		}
 		off += int64(k)
 		if err != nil && (err != io.EOF || off < s.off+s.n) {
@@ -510,7 +510,7 @@ type crcReader struct {
 func (c *crcReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
-		c.crc = crc32.Update(c.crc, castagnoli, p[:n])
+		c.crc = crc32.Update(c.crc, castagnoli(), p[:n])
 		c.sum.Store(c.crc)
 		c.sent.Add(int64(n))
 		c.run.sent.Add(int64(n))

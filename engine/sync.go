@@ -637,7 +637,7 @@ func (r *syncRun) fileDigest(l SyncLocation, e *syncEntry, other digest) (digest
 		}
 		return digest{md5: hex.EncodeToString(h.Sum(nil))}, nil
 	}
-	h := crc32.New(castagnoli)
+	h := crc32.New(castagnoli())
 	if _, err := io.Copy(h, f); err != nil {
 		return digest{}, fmt.Errorf("engine.Sync: reading %s: %w", name, err)
 	}
