@@ -33,8 +33,12 @@ func headersToTable(L *lua.LState, h http.Header) *lua.LTable {
 
 func ownerToTable(L *lua.LState, o engine.Owner) *lua.LTable {
 	t := L.CreateTable(0, 2)
-	setString(t, "id", o.ID)
-	setString(t, "display_name", o.DisplayName)
+	if o.ID != "" { // constant field names: see itemTables
+		t.RawSetString("id", lua.LString(o.ID))
+	}
+	if o.DisplayName != "" {
+		t.RawSetString("display_name", lua.LString(o.DisplayName))
+	}
 	return t
 }
 
