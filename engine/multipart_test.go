@@ -352,8 +352,9 @@ func checkUploads(t *testing.T, ups []Upload, ids, keys []string) {
 	}
 }
 
-// BenchmarkMultipartPutFile measures MultipartPutFile of a 32 MiB file in
-// 5 MiB parts with 4 workers to the embedded store on loopback.
+// BenchmarkMultipartPutFile measures MultipartPutFile of a 32 MiB file with
+// the defaults (8 parts of 5 MiB, PartSizeFor) and 4 workers to the
+// embedded store on loopback.
 func BenchmarkMultipartPutFile(b *testing.B) {
 	const size = 32 << 20
 	c, file := benchFile(b, size)
