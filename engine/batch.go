@@ -53,6 +53,12 @@ type BatchOp struct {
 	BP string
 	// From is the source of a copy.
 	From string
+	// SourceETag and SourceSize describe a copy's source as a listing
+	// gave them: with SourceETag set, the copy sends no HEAD of its source
+	// first (one request less per object), unless it replaces the
+	// metadata, which needs the source's content headers.
+	SourceETag string
+	SourceSize int64
 	// File is the local file of a put_file or get_file.
 	File string
 	// Data is the body of a put_bytes; MIMEType its Content-Type ("" for
@@ -523,7 +529,11 @@ func (b *Batch) runOp(ctx context.Context, op *BatchOp) BatchResult {
 	case OpGetFile:
 		r.Bytes, r.Err = c.batchGetFile(ctx, op)
 	case OpCopy:
-		r.Header, r.Err = c.Copy(ctx, op.From, op.BP, op.Header)
+		var known *copySource
+		if op.SourceETag != "" {
+			known = &copySource{etag: op.SourceETag, size: op.SourceSize}
+		}
+		r.Header, r.Err = c.copyObject(ctx, op.From, op.BP, op.Header, known)
 	case OpHead:
 		r.Header, r.Err = c.Head(ctx, op.BP, nil)
 	case OpDelete:

@@ -46,6 +46,19 @@ var contentHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposit
 // behind. A "200 OK" whose body is an <Error> (S3 reports failures of long
 // copies that way) is an error and is retried.
 func (c *Client) Copy(ctx context.Context, from, to string, h http.Header) (http.Header, error) {
+	return c.copyObject(ctx, from, to, h, nil)
+}
+
+// copySource is what a listing says of a copy's source.
+type copySource struct {
+	etag string
+	size int64
+}
+
+// copyObject is Copy; with known (from a listing), a single-request copy
+// that keeps the source's metadata takes the size and ETag from it instead
+// of a HEAD (the server copies the headers itself).
+func (c *Client) copyObject(ctx context.Context, from, to string, h http.Header, known *copySource) (http.Header, error) {
 	srcBucket, srcKey, err := SplitBucketPath(from)
 	if err != nil {
 		return nil, err
@@ -68,12 +81,16 @@ func (c *Client) Copy(ctx context.Context, from, to string, h http.Header) (http
 		hdr.Del(VersionIDHeader)
 		source += "?versionId=" + url.QueryEscape(versionID)
 	}
-	src, err := c.Head(ctx, from, sourceHeadHeader(hdr, versionID))
-	if err != nil {
+	replace := strings.EqualFold(hdr.Get("X-Amz-Metadata-Directive"), "REPLACE")
+	var src http.Header
+	// A multipart copy (over the threshold) carries the source's headers,
+	// metadata and tags over itself, so it needs the HEAD.
+	if known != nil && !replace && versionID == "" && known.size <= c.cfg.CopyThreshold {
+		src = http.Header{"Etag": {known.etag}, "Content-Length": {strconv.FormatInt(known.size, 10)}}
+	} else if src, err = c.Head(ctx, from, sourceHeadHeader(hdr, versionID)); err != nil {
 		return nil, copyError(err, srcBucket, srcKey, bucket, key)
 	}
 	size, _ := strconv.ParseInt(src.Get("Content-Length"), 10, 64)
-	replace := strings.EqualFold(hdr.Get("X-Amz-Metadata-Directive"), "REPLACE")
 	if replace {
 		for _, name := range contentHeaders {
 			if hdr.Get(name) == "" && src.Get(name) != "" {

@@ -108,7 +108,8 @@ func (c *Client) copyPrefix(ctx context.Context, fn, from, to string, move bool,
 		after = flush
 	}
 	return c.runPrefix(ctx, fn, bucket, prefix, opt, after, func(b *Batch, it Item, rel string) error {
-		if err := b.Submit(ctx, BatchOp{Op: OpCopy, From: bucket + "/" + it.Key, BP: toBucket + "/" + toPrefix + rel}); err != nil {
+		op := BatchOp{Op: OpCopy, From: bucket + "/" + it.Key, BP: toBucket + "/" + toPrefix + rel, SourceETag: it.ETag, SourceSize: it.Size}
+		if err := b.Submit(ctx, op); err != nil {
 			return err
 		}
 		if move {

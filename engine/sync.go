@@ -716,7 +716,7 @@ func (r *syncRun) transfer(s *syncEntry, reason string) error {
 			File: filepath.FromSlash(s.rel), Exists: ExistsReplace, Tag: syncTag{rel: s.rel, mtime: s.mtime, file: dstName}}
 	default:
 		b = BatchOp{Op: OpCopy, From: r.src.Bucket + "/" + r.src.Prefix + s.rel,
-			BP: r.dst.Bucket + "/" + r.dst.Prefix + s.rel}
+			BP: r.dst.Bucket + "/" + r.dst.Prefix + s.rel, SourceETag: s.etag, SourceSize: s.size}
 	}
 	return r.batch.Submit(r.ctx, b)
 }
