@@ -106,7 +106,8 @@ type Options struct {
 	// update is then called with the bytes done so far, and finish once when
 	// the transfer ends, successfully or not. All three run on the goroutine
 	// running the script. A script's own {progress = fn} option is called
-	// as well.
+	// as well. A batch (s3.batch, the prefix functions, s3.sync) calls it
+	// with desc "batch" and total -1, and done counts finished operations.
 	Progress func(desc string, total int64) (update func(done int64), finish func())
 
 	// TraceOutput is where s3.trace(true) writes its lines; nil means

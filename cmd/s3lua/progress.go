@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -17,19 +18,7 @@ func newProgress(quiet bool, w *os.File) progressFunc {
 		return nil
 	}
 	return func(desc string, total int64) (func(done int64), func()) {
-		if total <= 0 {
-			total = -1 // unknown: a spinner
-		}
-		bar := progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(shortDesc(desc)),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetWidth(24),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+		bar := newBar(w, desc, total)
 		update := func(done int64) { _ = bar.Set64(done) }
 		finish := func() {
 			_ = bar.Finish()
@@ -37,6 +26,31 @@ func newProgress(quiet bool, w *os.File) progressFunc {
 		}
 		return update, finish
 	}
+}
+
+// newBar is one bar: bytes, rate and ETA of a transfer, or the count and
+// rate of a batch's operations.
+func newBar(w io.Writer, desc string, total int64) *progressbar.ProgressBar {
+	if total <= 0 {
+		total = -1 // unknown: a spinner
+	}
+	// A batch (and the prefix functions and sync, which run one)
+	// counts operations, not bytes.
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(shortDesc(desc)),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	}
+	if desc == "batch" {
+		opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString("ops"))
+	} else {
+		opts = append(opts, progressbar.OptionShowBytes(true))
+	}
+	return progressbar.NewOptions64(total, opts...)
 }
 
 // shortDesc keeps a bar's description ("put_file bucket/a/long/key") short
