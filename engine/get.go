@@ -195,6 +195,17 @@ type GetFileOptions struct {
 	// Progress, if not nil, is called as bytes arrive, with the total from
 	// Content-Length (-1 if the server sent none).
 	Progress Progress
+	// Workers, above 1, downloads an object larger than PartSize with that
+	// many ranged GETs in flight, each pinned to the first answer's ETag
+	// (If-Match) and written at its offset into the temporary file (modes
+	// "append" and "update", and a Range in the request headers, take one
+	// stream). On a loopback MinIO this gained 10-15 % of wall time for
+	// 20-30 % more CPU (docs/performance.md); over long network paths
+	// parallel streams gain more. 0 or 1: one stream.
+	Workers int
+	// PartSize is the range size with Workers; 0 means
+	// GetFilePartSizeDefault (16 MiB).
+	PartSize int64
 }
 
 // GetFile downloads the object bp (with the request headers h) to file.
@@ -210,9 +221,19 @@ func (c *Client) GetFile(ctx context.Context, bp, file string, h http.Header, op
 	if err := checkFileMode(fn, opt.Mode); err != nil {
 		return err
 	}
+	if opt.Workers < 0 || opt.PartSize < 0 {
+		return argError(fn, "workers %d, part size %d: want at least 0", opt.Workers, opt.PartSize)
+	}
 	fsys := c.files()
 	if err := fsys.checkExists(fn, file, opt.Exists); err != nil {
 		return err
+	}
+	if opt.Workers > 1 && opt.Exists != ExistsAppend && opt.Exists != ExistsUpdate && h.Get("Range") == "" {
+		err := c.getFileParallel(ctx, fn, bp, file, h, opt)
+		// An empty object has no first range (416): one plain GET then.
+		if re, ok := errors.AsType[*ResponseError](err); !ok || re.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			return err
+		}
 	}
 	return c.getProc(ctx, fn, bp, h, nil, func(body io.Reader, resp *http.Response) error {
 		sink, err := fsys.openSink(fn, file, opt.Exists)

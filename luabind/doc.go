@@ -74,7 +74,7 @@
 //	s3.get_acl(bp [, heads]) -> acl         s3.put_acl(bp, acl_or_nil [, heads])
 //	s3.get_proc(bp, reader [, heads [, range_begin [, range_end]]]) -> reader's results
 //	s3.get_bytes(bp [, heads [, range_begin [, range_end]]]) -> string
-//	s3.get_file(bp, file [, heads [, {exists=, mode=, fsync=, progress=}]])
+//	s3.get_file(bp, file [, heads [, {exists=, mode=, fsync=, progress=, workers=, part_size=}]])
 //	s3.put(bp, writer, data_length, mime_type [, reader [, heads [, {chunk_len=}]]]) -> headers [, reader's results]
 //	s3.put_bytes(bp, data, mime_type [, heads]) -> headers
 //	s3.put_file(bp, file [, {mime_type=, mode=, inline=, chunk_len=, headers=, progress=}]) -> headers

@@ -111,6 +111,8 @@ func s3GetFile(c *call) (int, error) {
 		Mode     string         `lua:"mode" enum:"binary,text"`
 		Fsync    bool           `lua:"fsync"`
 		Progress *lua.LFunction `lua:"progress"`
+		Workers  int            `lua:"workers" range:"1,64"`
+		PartSize int64          `lua:"part_size" range:"multipart_size_minimum,"`
 	}
 	c.decodeOptions(4, &o)
 	if err := c.checkArgs(); err != nil {
@@ -123,6 +125,8 @@ func s3GetFile(c *call) (int, error) {
 		Mode:     o.Mode,
 		Sync:     o.Fsync,
 		Progress: p.engine(),
+		Workers:  o.Workers,
+		PartSize: o.PartSize,
 	})
 	return 0, err
 }

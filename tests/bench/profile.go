@@ -21,7 +21,7 @@ import (
 // AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Operations:
 //
 //	upload FILE BUCKET/KEY     MultipartPutFile with the defaults
-//	download BUCKET/KEY FILE   GetFile (replace)
+//	download BUCKET/KEY FILE   GetFile (replace; -workers and -part-size as GetFileOptions)
 //	list BUCKET/PREFIX         LsProc, prints the count
 //	rangeget BUCKET/KEY FILE   parallel ranged GETs (-workers, -part-size
 //	                           bytes each) written in place into FILE: does
@@ -64,7 +64,7 @@ func engineProfile(args []string) error {
 	case op == "upload" && len(rest) == 2:
 		_, err = c.MultipartPutFile(ctx, rest[1], rest[0], engine.MultipartFileOptions{PartSize: *partSize, Workers: *workers, MD5Metadata: *md5})
 	case op == "download" && len(rest) == 2:
-		err = c.GetFile(ctx, rest[0], rest[1], nil, engine.GetFileOptions{Exists: "replace"})
+		err = c.GetFile(ctx, rest[0], rest[1], nil, engine.GetFileOptions{Exists: "replace", Workers: *workers, PartSize: *partSize})
 	case op == "list" && len(rest) == 1:
 		n := 0
 		err = c.LsProc(ctx, rest[0], engine.ListOptions{}, func(items []engine.Item) (bool, error) {

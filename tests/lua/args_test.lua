@@ -96,7 +96,7 @@ local cases = {
   {"get_bytes", {"b/k", {Range = "bytes=0-1"}, 0, 2}, "bad argument #2 to 'get_bytes' (a Range header and range arguments: give one or the other)"},
   {"get_file", {"b/k"}, "bad argument #2 to 'get_file' (string expected, got nil)"},
   {"get_file", {"b/k", ""}, "bad argument #2 to 'get_file' (file name expected, got an empty string)"},
-  {"get_file", {"b/k", "f", nil, {exist = "replace"}}, "bad argument #4 to 'get_file' (unknown option 'exist' (valid: exists, fsync, mode, progress))"},
+  {"get_file", {"b/k", "f", nil, {exist = "replace"}}, "bad argument #4 to 'get_file' (unknown option 'exist' (valid: exists, fsync, mode, part_size, progress, workers))"},
   {"get_file", {"b/k", "f", nil, {exists = "clobber"}}, "bad argument #4 to 'get_file' (option 'exists': invalid value 'clobber'"},
   {"get_file", {"b/k", "f", nil, {mode = "bin"}}, "bad argument #4 to 'get_file' (option 'mode': invalid value 'bin' (valid: binary, text))"},
   {"get_file", {"b/k", "f", nil, {progress = 1}}, "bad argument #4 to 'get_file' (option 'progress' must be a function, got number)"},
