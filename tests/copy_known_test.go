@@ -20,14 +20,7 @@ func TestCopiesFromListingsSendNoHead(t *testing.T) {
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
 			ctx := context.Background()
-			var heads atomic.Int64
-			c := enginetest.Client(t, srv, func(cfg *engine.Config) {
-				cfg.Trace = func(e engine.TraceEvent) {
-					if e.Method == http.MethodHead {
-						heads.Add(1)
-					}
-				}
-			})
+			c, heads := countingClient(t, srv, func(e engine.TraceEvent) bool { return e.Method == http.MethodHead })
 			bucket := enginetest.Bucket(t, c, "s3lua-cpk")
 			for _, k := range []string{"a", "b/c", "d"} {
 				h := http.Header{"X-Amz-Meta-Origin": {"src-" + strings.ReplaceAll(k, "/", "-")}}
@@ -64,4 +57,18 @@ func TestCopiesFromListingsSendNoHead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countingClient is a test client that counts the requests (attempts,
+// through Config.Trace) for which match is true.
+func countingClient(t *testing.T, srv testenv.Server, match func(engine.TraceEvent) bool) (*engine.Client, *atomic.Int64) {
+	var n atomic.Int64
+	c := enginetest.Client(t, srv, func(cfg *engine.Config) {
+		cfg.Trace = func(e engine.TraceEvent) {
+			if match(e) {
+				n.Add(1)
+			}
+		}
+	})
+	return c, &n
 }

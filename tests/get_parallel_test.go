@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 
 	"github.com/s3lua/s3lua/engine"
@@ -22,13 +21,8 @@ func TestGetFileParallel(t *testing.T) {
 	for _, srv := range testenv.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {
 			ctx := context.Background()
-			var gets atomic.Int64
-			c := enginetest.Client(t, srv, func(cfg *engine.Config) {
-				cfg.Trace = func(e engine.TraceEvent) {
-					if e.Method == http.MethodGet && e.Status/100 == 2 {
-						gets.Add(1)
-					}
-				}
+			c, gets := countingClient(t, srv, func(e engine.TraceEvent) bool {
+				return e.Method == http.MethodGet && e.Status/100 == 2
 			})
 			bucket := enginetest.Bucket(t, c, "s3lua-pget")
 			const part = 5 << 20
