@@ -144,10 +144,13 @@ func (p *filePlan) loadTask(i int) partTask {
 
 // MultipartPutFile uploads file to bp as a multipart upload and returns the
 // upload id. The part size is MultipartFileOptions.PartSize, else
-// Config.PartSize, else PartSizeFor(size) (at most 10,000 parts, at least
-// 5 MiB); each worker hashes its part through a 256 KiB buffer (the
-// payload is signed), then sends it from the file itself (sendfile on a
-// plain TCP connection), so memory does not grow with the part size.
+// Config.PartSize, else PartSizeFor(size) (an eighth of the file, 5 to
+// 32 MiB, or what 10,000 parts need). Each part carries its CRC32C (see
+// Config.ChecksumCalculation). Over plain http each worker hashes its part
+// through a 256 KiB buffer (CRC32C, and SHA-256 when the payload is signed:
+// to hosts other than loopback), then sends it from the file itself
+// (sendfile on a plain TCP connection); over https it streams the part
+// with a CRC32C trailer. Memory does not grow with the part size.
 // Content-Type and Content-Disposition are chosen as for PutFile. On
 // failure the upload is aborted.
 //

@@ -84,11 +84,10 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 			r.worker(wctx, tasks, results)
 		}()
 	}
-	// stop ends the run early. The coordinator reads no more results, but
-	// workers may still have one each to send (results holds only
-	// workers of them), so they are drained until every worker is gone.
-	stop := func() {
-		cancel()
+	// drain closes the task channel and reads results until every worker
+	// is gone: the coordinator wants no more results, but workers may still
+	// have one each to send (results holds only workers of them).
+	drain := func() {
 		close(tasks)
 		gone := make(chan struct{})
 		go func() {
@@ -103,6 +102,11 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 			}
 		}
 	}
+	// stop ends the run early, cancelling the parts in flight.
+	stop := func() {
+		cancel()
+		drain()
+	}
 
 	// settle ends the run after a callback failed (next or the Progress):
 	// no new part starts, and the parts in flight are waited for rather
@@ -110,19 +114,8 @@ func (r *partsRun) run(ctx context.Context, count int, next func(i int) (partTas
 	// aborts the upload (a server may store a part whose request the
 	// client gave up on, after the abort, leaving an upload behind).
 	settle := func(err error) ([]Part, error) {
-		close(tasks)
-		gone := make(chan struct{})
-		go func() {
-			wg.Wait()
-			close(gone)
-		}()
-		for {
-			select {
-			case <-results:
-			case <-gone:
-				return nil, err
-			}
-		}
+		drain()
+		return nil, err
 	}
 
 	parts := make([]Part, 0, count)
@@ -253,10 +246,11 @@ func (r *partsRun) worker(ctx context.Context, tasks <-chan partTask, results ch
 // share one budget: the part is sent at most Config.MaxTries times in all.
 // Permanent failures (403, 404 NoSuchUpload, bad digest, ...) stop at once.
 func (r *partsRun) uploadWithRetry(ctx context.Context, number int, data []byte) (Part, error) {
-	// The payload is signed: the server checks the part's SHA-256, which
-	// covers what Content-MD5 would (and MD5 costs 3.5 times SHA-256's CPU;
-	// docs/performance.md). The part's ETag is still its MD5, computed by
-	// the server, which resuming relies on.
+	// The server checks the part's CRC32C (when declared) and, when the
+	// payload is signed (unsignedPayload), its SHA-256: either covers what
+	// Content-MD5 would, which costs far more CPU (docs/performance.md).
+	// The part's ETag is still its MD5, computed by the server, which
+	// resuming relies on.
 	payloadHash := signature.UnsignedPayload
 	if !r.unsignedPayload() {
 		sum := sha256.Sum256(data)
